@@ -1,0 +1,641 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+import {
+    ILendingMarket,
+    ILiquidationStepCallback,
+    MarketParams,
+    PositionState,
+    StepPreview,
+    StepStatus,
+    Zone
+} from "../interfaces/ILendingMarket.sol";
+import {IPriceOracle, OracleStatus} from "../interfaces/IPriceOracle.sol";
+import {IRateModel} from "../interfaces/IRateModel.sol";
+import {LiquidationSchedule} from "../libraries/LiquidationSchedule.sol";
+import {PriceSmoothing} from "../libraries/PriceSmoothing.sol";
+import {WadMath} from "../libraries/WadMath.sol";
+
+/// @title LendingMarket
+/// @notice One collateral token, one debt token (the ERC-4626 asset), one oracle, with stepwise liquidation.
+/// @dev Every action loads the market's hot state into memory once (`_load`), works on it, and writes it back
+/// once (`_store`). Debt is normalised by a borrow index (debt = normDebt * index, rounded up).
+contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+    using SafeCast for uint256;
+    using WadMath for uint256;
+
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    uint256 internal constant WAD = WadMath.WAD;
+    uint256 internal constant BPS = 1e4;
+
+    /// @dev One position in one slot: 112 + 104 + 32 + 8 bits.
+    struct Position {
+        uint112 collateral;
+        uint104 normDebt;
+        uint32 lastStepAt;
+        bool registered;
+    }
+
+    /// @dev The hot state of the market, in memory for the length of one action.
+    struct Ctx {
+        uint256 totalNormDebt;
+        uint256 index;
+        uint256 cash;
+        uint256 reserves;
+        uint256 interest;
+        uint256 reserveShare;
+        bool priceLoaded;
+        uint256 spot;
+        OracleStatus status;
+        uint256 ema;
+        uint256 variance;
+        uint256 paceUsed;
+    }
+
+    IERC20 internal immutable COLLATERAL;
+    /// @inheritdoc ILendingMarket
+    IPriceOracle public immutable oracle;
+    /// @inheritdoc ILendingMarket
+    IRateModel public rateModel;
+    MarketParams internal _params;
+
+    mapping(address account => Position) internal _positions;
+    address[] internal _borrowers;
+
+    // slot: debt totals and interest
+    uint128 internal _totalNormDebt;
+    uint88 internal _borrowIndex;
+    uint40 internal _lastAccrualAt;
+    // slot: cash and reserves
+    uint128 internal _cash;
+    uint128 internal _reserves;
+    // slot: price smoothing
+    uint128 internal _emaPrice;
+    uint128 internal _lastPrice;
+    // slot: variance and pace
+    uint40 internal _priceUpdatedAt;
+    uint64 internal _variance;
+    uint112 internal _paceUsed;
+    uint40 internal _paceUpdatedAt;
+
+    /// @param collateral_ Collateral token (must differ from the debt token).
+    /// @param debtToken Debt token, the vault's asset.
+    /// @param oracle_ Collateral price in debt units.
+    /// @param rateModel_ Borrow-rate curve.
+    /// @param params_ Risk parameters, validated against the hard-coded bounds.
+    /// @param admin Holder of `DEFAULT_ADMIN_ROLE` (a timelock in production).
+    /// @param guardian Holder of `GUARDIAN_ROLE` (may be zero: nobody can pause).
+    /// @param name_ Vault share name.
+    /// @param symbol_ Vault share symbol.
+    constructor(
+        IERC20 collateral_,
+        IERC20 debtToken,
+        IPriceOracle oracle_,
+        IRateModel rateModel_,
+        MarketParams memory params_,
+        address admin,
+        address guardian,
+        string memory name_,
+        string memory symbol_
+    ) ERC4626(debtToken) ERC20(name_, symbol_) {
+        if (
+            address(collateral_) == address(0) ||
+            address(debtToken) == address(0) ||
+            address(oracle_) == address(0) ||
+            address(rateModel_) == address(0) ||
+            admin == address(0)
+        ) revert MarketZeroAddress();
+        if (address(collateral_) == address(debtToken)) revert MarketSameToken();
+        COLLATERAL = collateral_;
+        oracle = oracle_;
+        rateModel = rateModel_;
+        _setParams(params_);
+        _borrowIndex = uint88(WAD);
+        _lastAccrualAt = uint40(block.timestamp);
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        if (guardian != address(0)) _grantRole(GUARDIAN_ROLE, guardian);
+    }
+
+    // ================================================================ borrowers
+
+    /// @inheritdoc ILendingMarket
+    function supplyCollateral(address account, uint256 amount) external nonReentrant {
+        if (amount == 0) revert MarketZeroAmount();
+        if (account == address(0)) revert MarketZeroAddress();
+        Position storage pos = _positions[account];
+        pos.collateral = (pos.collateral + amount).toUint112();
+        emit CollateralSupplied(msg.sender, account, amount);
+        _pullExact(COLLATERAL, amount);
+    }
+
+    /// @inheritdoc ILendingMarket
+    function withdrawCollateral(uint256 amount, address receiver) external nonReentrant whenNotPaused {
+        if (amount == 0) revert MarketZeroAmount();
+        if (receiver == address(0)) revert MarketZeroAddress();
+        Position memory pos = _positions[msg.sender];
+        if (amount > pos.collateral) revert MarketInsufficientCollateral(pos.collateral, amount);
+        pos.collateral -= uint112(amount);
+        if (pos.normDebt != 0) {
+            Ctx memory c = _load();
+            _loadReadyPrice(c);
+            _checkLtv(pos.collateral, uint256(pos.normDebt).wadMulUp(c.index), c.spot);
+            _store(c);
+        }
+        _positions[msg.sender].collateral = pos.collateral;
+        emit CollateralWithdrawn(msg.sender, receiver, amount);
+        COLLATERAL.safeTransfer(receiver, amount);
+    }
+
+    /// @inheritdoc ILendingMarket
+    function borrow(
+        uint256 assets,
+        address receiver
+    ) external nonReentrant whenNotPaused returns (uint256 normDebt) {
+        if (assets == 0) revert MarketZeroAmount();
+        if (receiver == address(0)) revert MarketZeroAddress();
+        Ctx memory c = _load();
+        _loadReadyPrice(c);
+        if (assets > c.cash) revert MarketInsufficientCash(c.cash, assets);
+        Position memory pos = _positions[msg.sender];
+        // Debt rounds up: the borrower owes at least what was sent.
+        normDebt = assets.wadDivUp(c.index);
+        pos.normDebt = (pos.normDebt + normDebt).toUint104();
+        uint256 debt = uint256(pos.normDebt).wadMulUp(c.index);
+        if (debt < _params.minDebt) revert MarketDebtBelowMinimum(debt, _params.minDebt);
+        _checkLtv(pos.collateral, debt, c.spot);
+        if (!pos.registered) {
+            pos.registered = true;
+            _borrowers.push(msg.sender);
+            emit BorrowerRegistered(msg.sender, _borrowers.length - 1);
+        }
+        _positions[msg.sender] = pos;
+        c.totalNormDebt += normDebt;
+        c.cash -= assets;
+        _store(c);
+        emit Borrowed(msg.sender, receiver, assets, normDebt);
+        IERC20(asset()).safeTransfer(receiver, assets);
+    }
+
+    /// @inheritdoc ILendingMarket
+    function repay(address account, uint256 assets) external nonReentrant returns (uint256 repaid) {
+        if (assets == 0) revert MarketZeroAmount();
+        Ctx memory c = _load();
+        Position storage pos = _positions[account];
+        uint256 normDebt = pos.normDebt;
+        if (normDebt == 0) revert MarketNoDebt(account);
+        uint256 debt = normDebt.wadMulUp(c.index);
+        uint256 normRepaid;
+        if (assets >= debt) {
+            (repaid, normRepaid) = (debt, normDebt);
+        } else {
+            // Rounds down: the borrower is credited no more than paid.
+            (repaid, normRepaid) = (assets, assets.wadDivDown(c.index));
+            uint256 remaining = (normDebt - normRepaid).wadMulUp(c.index);
+            if (remaining < _params.minDebt) revert MarketDebtBelowMinimum(remaining, _params.minDebt);
+        }
+        pos.normDebt = uint104(normDebt - normRepaid);
+        c.totalNormDebt -= normRepaid;
+        c.cash += repaid;
+        _store(c);
+        emit Repaid(msg.sender, account, repaid, normRepaid);
+        _pullExact(IERC20(asset()), repaid);
+    }
+
+    // ================================================================ keepers
+
+    /// @inheritdoc ILendingMarket
+    function liquidationStep(
+        address account,
+        uint256 maxRepay,
+        uint256 minSeized,
+        bytes calldata data
+    ) external nonReentrant returns (uint256 repaid, uint256 seized) {
+        if (maxRepay == 0) revert MarketZeroAmount();
+        Ctx memory c = _load();
+        (c.spot, c.status) = oracle.priceWithStatus();
+        _loadPriceState(c);
+        (StepPreview memory s, uint256 nextAt, uint256 normRepaid) = _plan(c, account, maxRepay);
+        if (s.status != StepStatus.Ready) revert MarketStepNotAllowed(s.status, nextAt);
+        if (s.seized < minSeized) revert MarketStepSlippage(s.seized, minSeized);
+        (repaid, seized) = (s.repaid, s.seized);
+
+        Position storage pos = _positions[account];
+        pos.collateral -= uint112(seized);
+        pos.normDebt -= uint104(normRepaid);
+        pos.lastStepAt = uint32(block.timestamp);
+        c.totalNormDebt -= normRepaid;
+        c.cash += repaid - s.tip;
+        c.reserves -= s.tip;
+        // Pace counts the seized value rounded up, so the bucket fills no slower than collateral leaves.
+        if (s.zone == Zone.Soft) c.paceUsed += seized.wadMulUp(c.spot);
+        _store(c);
+        emit LiquidationStepped(
+            account,
+            msg.sender,
+            s.zone,
+            repaid,
+            seized,
+            s.incentiveWad,
+            s.tip,
+            s.ltvBeforeWad,
+            s.ltvAfterWad
+        );
+        if (s.badDebt != 0) emit BadDebtRealized(account, s.badDebt);
+
+        COLLATERAL.safeTransfer(msg.sender, seized);
+        if (data.length != 0) {
+            ILiquidationStepCallback(msg.sender).onLiquidationStep(account, repaid, seized, s.tip, data);
+        }
+        _pullExact(IERC20(asset()), repaid - s.tip);
+    }
+
+    /// @inheritdoc ILendingMarket
+    function updatePriceState() external nonReentrant {
+        Ctx memory c = _load();
+        (c.spot, c.status) = oracle.priceWithStatus();
+        _loadPriceState(c);
+        _store(c);
+    }
+
+    // ================================================================ admin
+
+    /// @notice Replaces every risk parameter at once (admin). Accrues interest first, under the old reserve factor.
+    function setParams(MarketParams calldata newParams) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _store(_load());
+        _setParams(newParams);
+    }
+
+    /// @notice Replaces the rate model (admin). Interest up to now accrues at the old rate.
+    function setRateModel(IRateModel newRateModel) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (address(newRateModel) == address(0)) revert MarketZeroAddress();
+        _store(_load());
+        rateModel = newRateModel;
+        emit RateModelUpdated(address(newRateModel));
+    }
+
+    /// @notice Sends reserves to `to` (admin), at most what reserves and cash both hold.
+    function withdrawReserves(address to, uint256 amount) external onlyRole(DEFAULT_ADMIN_ROLE) nonReentrant {
+        if (amount == 0) revert MarketZeroAmount();
+        if (to == address(0)) revert MarketZeroAddress();
+        Ctx memory c = _load();
+        if (amount > c.reserves) revert MarketInsufficientReserves(c.reserves, amount);
+        if (amount > c.cash) revert MarketInsufficientCash(c.cash, amount);
+        c.reserves -= amount;
+        c.cash -= amount;
+        _store(c);
+        emit ReservesWithdrawn(to, amount);
+        IERC20(asset()).safeTransfer(to, amount);
+    }
+
+    /// @notice Stops borrowing, collateral withdrawal and vault deposits/withdrawals (guardian).
+    function pause() external onlyRole(GUARDIAN_ROLE) {
+        _pause();
+    }
+
+    /// @notice Lifts `pause` (guardian).
+    function unpause() external onlyRole(GUARDIAN_ROLE) {
+        _unpause();
+    }
+
+    // ================================================================ ERC-4626 (lenders)
+
+    /// @notice Cash plus debt owed, less reserves, with interest to now.
+    function totalAssets() public view override returns (uint256) {
+        Ctx memory c = _load();
+        return c.cash + c.totalNormDebt.wadMulUp(c.index) - c.reserves;
+    }
+
+    /// @notice Zero while paused.
+    function maxDeposit(address receiver) public view override returns (uint256) {
+        return paused() ? 0 : super.maxDeposit(receiver);
+    }
+
+    /// @notice Zero while paused.
+    function maxMint(address receiver) public view override returns (uint256) {
+        return paused() ? 0 : super.maxMint(receiver);
+    }
+
+    /// @notice The owner's assets, capped by the market's cash; zero while paused.
+    function maxWithdraw(address owner) public view override returns (uint256) {
+        if (paused()) return 0;
+        return super.maxWithdraw(owner).min(_load().cash);
+    }
+
+    /// @notice The owner's shares, capped by the shares the market's cash can pay; zero while paused.
+    function maxRedeem(address owner) public view override returns (uint256) {
+        if (paused()) return 0;
+        return super.maxRedeem(owner).min(_convertToShares(_load().cash, Math.Rounding.Floor));
+    }
+
+    /// @dev Virtual shares and assets (10^6 : 1) make the first-depositor inflation attack unprofitable.
+    function _decimalsOffset() internal pure override returns (uint8) {
+        return 6;
+    }
+
+    /// @dev OpenZeppelin's deposit/mint priced the shares with `totalAssets()`, which already counts interest to
+    /// now; here the accrual is booked (at the old cash) before cash changes.
+    function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
+        _checkVaultAction(assets, shares);
+        Ctx memory c = _load();
+        c.cash += assets;
+        _store(c);
+        _mint(receiver, shares);
+        emit Deposit(caller, receiver, assets, shares);
+        _pullExact(IERC20(asset()), assets);
+    }
+
+    function _withdraw(
+        address caller,
+        address receiver,
+        address owner,
+        uint256 assets,
+        uint256 shares
+    ) internal override {
+        _checkVaultAction(assets, shares);
+        if (caller != owner) _spendAllowance(owner, caller, shares);
+        _burn(owner, shares);
+        Ctx memory c = _load();
+        // maxWithdraw/maxRedeem (checked by the caller) keep assets within cash.
+        c.cash -= assets;
+        _store(c);
+        emit Withdraw(caller, receiver, owner, assets, shares);
+        IERC20(asset()).safeTransfer(receiver, assets);
+    }
+
+    // ================================================================ views
+
+    /// @inheritdoc ILendingMarket
+    function previewLiquidationStep(
+        address account,
+        uint256 maxRepay
+    ) public view returns (StepPreview memory s) {
+        Ctx memory c = _load();
+        bool usable;
+        (usable, c.spot, c.status) = oracle.tryPrice();
+        if (!usable) {
+            s.status = StepStatus.OracleUnavailable;
+            return s;
+        }
+        _loadPriceState(c);
+        (s, , ) = _plan(c, account, maxRepay);
+    }
+
+    /// @inheritdoc ILendingMarket
+    function positionState(address account) public view returns (PositionState memory st) {
+        Ctx memory c = _load();
+        Position memory pos = _positions[account];
+        st.collateral = pos.collateral;
+        st.debt = uint256(pos.normDebt).wadMulUp(c.index);
+        MarketParams memory p = _params;
+        st.softLiquidationPriceWad = LiquidationSchedule.liquidationPrice(
+            st.collateral,
+            st.debt,
+            p.softLtvBps
+        );
+        st.hardLiquidationPriceWad = LiquidationSchedule.liquidationPrice(
+            st.collateral,
+            st.debt,
+            p.hardLtvBps
+        );
+        bool usable;
+        (usable, c.spot, c.status) = oracle.tryPrice();
+        if (!usable) {
+            st.step.status = StepStatus.OracleUnavailable;
+            return st;
+        }
+        _loadPriceState(c);
+        st.ltvWad = LiquidationSchedule.ltvWad(st.debt, LiquidationSchedule.valueOf(st.collateral, c.spot));
+        st.zone = LiquidationSchedule.zoneOf(p, st.debt, st.ltvWad);
+        if (pos.lastStepAt != 0) {
+            st.nextSoftStepAt = pos.lastStepAt + LiquidationSchedule.stepIntervalSeconds(p, c.variance);
+        }
+        (st.step, , ) = _plan(c, account, type(uint256).max);
+    }
+
+    /// @inheritdoc ILendingMarket
+    function accounting()
+        external
+        view
+        returns (uint256 cash, uint256 debt, uint256 reserves, uint256 borrowIndexWad)
+    {
+        Ctx memory c = _load();
+        return (c.cash, c.totalNormDebt.wadMulUp(c.index), c.reserves, c.index);
+    }
+
+    /// @inheritdoc ILendingMarket
+    function priceState()
+        external
+        view
+        returns (
+            bool oracleUsable,
+            uint256 spotPriceWad,
+            uint256 emaPriceWad,
+            uint256 varianceWad,
+            uint256 paceUsed
+        )
+    {
+        Ctx memory c;
+        (oracleUsable, c.spot, ) = oracle.tryPrice();
+        if (!oracleUsable) return (false, 0, _emaPrice, _variance, _paceUsed);
+        _loadPriceState(c);
+        return (true, c.spot, c.ema, c.variance, c.paceUsed);
+    }
+
+    /// @inheritdoc ILendingMarket
+    function debtOf(address account) external view returns (uint256) {
+        return uint256(_positions[account].normDebt).wadMulUp(_load().index);
+    }
+
+    /// @inheritdoc ILendingMarket
+    function collateralOf(address account) external view returns (uint256) {
+        return _positions[account].collateral;
+    }
+
+    /// @inheritdoc ILendingMarket
+    function totalDebt() external view returns (uint256) {
+        Ctx memory c = _load();
+        return c.totalNormDebt.wadMulUp(c.index);
+    }
+
+    /// @inheritdoc ILendingMarket
+    function borrowersLength() external view returns (uint256) {
+        return _borrowers.length;
+    }
+
+    /// @inheritdoc ILendingMarket
+    function borrowersSlice(uint256 start, uint256 count) external view returns (address[] memory slice) {
+        uint256 end = (start + count).min(_borrowers.length);
+        if (start >= end) return slice;
+        slice = new address[](end - start);
+        for (uint256 i = start; i < end; ++i) {
+            slice[i - start] = _borrowers[i];
+        }
+    }
+
+    /// @inheritdoc ILendingMarket
+    function params() external view returns (MarketParams memory) {
+        return _params;
+    }
+
+    /// @inheritdoc ILendingMarket
+    function collateralToken() external view returns (address) {
+        return address(COLLATERAL);
+    }
+
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == type(ILendingMarket).interfaceId || super.supportsInterface(interfaceId);
+    }
+
+    // ================================================================ internal
+
+    /// @dev Reads the hot state and accrues interest in memory up to now.
+    function _load() internal view returns (Ctx memory c) {
+        c.totalNormDebt = _totalNormDebt;
+        c.index = _borrowIndex;
+        c.cash = _cash;
+        c.reserves = _reserves;
+        uint256 elapsed = block.timestamp - _lastAccrualAt;
+        if (elapsed == 0 || c.totalNormDebt == 0) return c;
+        uint256 debtBefore = c.totalNormDebt.wadMulUp(c.index);
+        uint256 rate = rateModel.borrowRatePerSecondWad(c.cash, debtBefore);
+        // Simple interest over the elapsed time, compounded at each accrual; the index rounds up (debt up).
+        c.index = c.index.wadMulUp(WAD + rate * elapsed);
+        c.interest = c.totalNormDebt.wadMulUp(c.index) - debtBefore;
+        // Reserves' share rounds down: lenders keep the remainder.
+        c.reserveShare = c.interest.mulDivDown(_params.reserveFactorBps, BPS);
+        c.reserves += c.reserveShare;
+    }
+
+    /// @dev Reads the oracle and requires a fully healthy status (borrow, withdraw).
+    function _loadReadyPrice(Ctx memory c) internal view {
+        (c.spot, c.status) = oracle.priceWithStatus();
+        if (c.status != OracleStatus.Ok) revert MarketOracleNotReady(c.status);
+        _loadPriceState(c);
+    }
+
+    /// @dev Moves the smoothed price, variance and pace bucket to now, in memory, given `c.spot`.
+    function _loadPriceState(Ctx memory c) internal view {
+        c.priceLoaded = true;
+        uint256 lastPrice = _lastPrice;
+        uint256 updatedAt = _priceUpdatedAt;
+        if (lastPrice == 0) {
+            c.ema = c.spot;
+            return;
+        }
+        uint256 elapsed = block.timestamp - updatedAt;
+        c.ema = PriceSmoothing.nextEma(_emaPrice, c.spot, elapsed, _params.confirmDelaySeconds);
+        c.variance = PriceSmoothing.nextVariance(
+            _variance,
+            lastPrice,
+            c.spot,
+            elapsed,
+            _params.volTauSeconds
+        );
+        c.paceUsed = PriceSmoothing.drainedPace(
+            _paceUsed,
+            block.timestamp - _paceUpdatedAt,
+            _params.maxSoftSeizePerWindow,
+            _params.paceWindowSeconds
+        );
+    }
+
+    /// @dev Writes back what `_load` (and `_loadPriceState`) read, with the action's changes, and emits the
+    /// accrual and price-state events when they moved.
+    function _store(Ctx memory c) internal {
+        _totalNormDebt = c.totalNormDebt.toUint128();
+        _borrowIndex = c.index.toUint88();
+        _lastAccrualAt = uint40(block.timestamp);
+        _cash = c.cash.toUint128();
+        _reserves = c.reserves.toUint128();
+        if (c.interest != 0) emit InterestAccrued(c.index, c.interest, c.reserveShare);
+        if (!c.priceLoaded) return;
+        bool moved = _priceUpdatedAt != block.timestamp;
+        _emaPrice = c.ema.toUint128();
+        _lastPrice = c.spot.toUint128();
+        _priceUpdatedAt = uint40(block.timestamp);
+        _variance = uint64(c.variance); // capped at 16e18 < 2^64 by PriceSmoothing
+        _paceUsed = c.paceUsed.toUint112();
+        _paceUpdatedAt = uint40(block.timestamp);
+        if (moved) emit PriceStateUpdated(c.spot, c.ema, c.variance);
+    }
+
+    /// @dev The step `account` allows now, and the normalised debt it removes. Shared by the step and its preview.
+    function _plan(
+        Ctx memory c,
+        address account,
+        uint256 maxRepay
+    ) internal view returns (StepPreview memory s, uint256 nextAt, uint256 normRepaid) {
+        Position memory pos = _positions[account];
+        MarketParams memory p = _params;
+        uint256 debt = uint256(pos.normDebt).wadMulUp(c.index);
+        (s, nextAt) = LiquidationSchedule.plan(
+            p,
+            LiquidationSchedule.Inputs({
+                collateral: pos.collateral,
+                debt: debt,
+                lastStepAt: pos.lastStepAt,
+                spotPriceWad: c.spot,
+                emaPriceWad: c.ema,
+                varianceWad: c.variance,
+                oracleStatus: c.status,
+                paceRoom: uint256(p.maxSoftSeizePerWindow).zeroFloorSub(c.paceUsed),
+                reserves: c.reserves,
+                maxRepay: maxRepay,
+                timestamp: block.timestamp
+            })
+        );
+        if (s.status != StepStatus.Ready) return (s, nextAt, 0);
+        if (s.repaid == debt || s.badDebt != 0) {
+            normRepaid = pos.normDebt;
+            if (s.badDebt != 0) {
+                // The exact drop of lenders' assets: total debt falls by the whole position, cash rises by repaid.
+                uint256 debtDrop =
+                    c.totalNormDebt.wadMulUp(c.index) - (c.totalNormDebt - normRepaid).wadMulUp(c.index);
+                s.badDebt = debtDrop.zeroFloorSub(s.repaid);
+            }
+        } else {
+            // Rounds down: the position is credited no more normalised debt than the repay buys.
+            normRepaid = s.repaid.wadDivDown(c.index);
+        }
+    }
+
+    /// @dev Vault deposits and withdrawals: no zero amounts, and none from inside a step's callback.
+    function _checkVaultAction(uint256 assets, uint256 shares) internal view {
+        if (assets == 0 || shares == 0) revert MarketZeroAmount();
+        if (_reentrancyGuardEntered()) revert ReentrancyGuardReentrantCall();
+    }
+
+    function _checkLtv(uint256 collateral, uint256 debt, uint256 spot) internal view {
+        uint256 ltv = LiquidationSchedule.ltvWad(debt, LiquidationSchedule.valueOf(collateral, spot));
+        uint256 maxLtv = WadMath.bpsToWad(_params.maxLtvBps);
+        if (ltv > maxLtv) revert MarketLtvTooHigh(ltv, maxLtv);
+    }
+
+    function _setParams(MarketParams memory newParams) internal {
+        (bool ok, uint256 code) = LiquidationSchedule.validate(newParams);
+        if (!ok) revert MarketInvalidParams(code);
+        _params = newParams;
+        emit ParamsUpdated(newParams);
+    }
+
+    /// @dev Pulls exactly `amount` of `token` from the caller; a token that delivers less (fee on transfer) is
+    /// refused, so the books never count tokens the market does not hold.
+    function _pullExact(IERC20 token, uint256 amount) internal {
+        if (amount == 0) return;
+        uint256 balanceBefore = token.balanceOf(address(this));
+        token.safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = token.balanceOf(address(this)) - balanceBefore;
+        if (received != amount) revert MarketTransferMismatch(address(token), amount, received);
+    }
+}

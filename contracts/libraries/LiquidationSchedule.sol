@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {MarketParams, StepPreview, StepStatus, Zone} from "../interfaces/ILendingMarket.sol";
+import {OracleStatus} from "../interfaces/IPriceOracle.sol";
+import {WadMath} from "./WadMath.sol";
+
+/// @title LiquidationSchedule
+/// @notice The stepwise-unwinding rules as pure functions: zones, close factor, incentive, target repay, wick
+/// filter, volatility scaling, hard-zone terms, dust. The market's step and its preview both call `plan`, so the
+/// two cannot disagree. Formulas and bounds: docs/MECHANISM.md.
+library LiquidationSchedule {
+    using WadMath for uint256;
+
+    uint256 internal constant WAD = WadMath.WAD;
+    uint256 internal constant BPS = 1e4;
+
+    // ---------------------------------------------------------------- bounds (hard-coded, checked by validate)
+
+    /// @dev Highest incentive the admin may set: 2000 bps = 20 %.
+    uint256 internal constant MAX_INCENTIVE_BPS = 2000;
+    /// @dev Highest reserve factor: 5000 bps = half of the interest.
+    uint256 internal constant MAX_RESERVE_FACTOR_BPS = 5000;
+    uint256 internal constant MAX_STEP_INTERVAL_SECONDS = 1 days;
+    uint256 internal constant MAX_PACE_WINDOW_SECONDS = 7 days;
+    uint256 internal constant MAX_CONFIRM_DELAY_SECONDS = 1 days;
+    uint256 internal constant MIN_VOL_TAU_SECONDS = 1 hours;
+    uint256 internal constant MAX_VOL_TAU_SECONDS = 30 days;
+
+    // ---------------------------------------------------------------- validation
+
+    /// @notice Reverts with `code` (see MECHANISM.md, "Parameter bounds") unless every bound holds.
+    function validate(MarketParams memory p) internal pure returns (bool ok, uint256 code) {
+        if (p.maxLtvBps == 0 || p.maxLtvBps >= p.softLtvBps) return (false, 1);
+        if (p.softLtvBps > p.hardLtvBps) return (false, 2);
+        // hardLtv * (1 + incentiveMax) < 1: a position entering the hard zone can still pay the full incentive.
+        if (uint256(p.hardLtvBps) * (BPS + p.incentiveMaxBps) >= BPS * BPS) return (false, 3);
+        if (p.targetLtvBps != 0 && p.targetLtvBps >= p.softLtvBps) return (false, 4);
+        if (
+            p.closeFactorMinBps == 0 || p.closeFactorMinBps > p.closeFactorMaxBps || p.closeFactorMaxBps > BPS
+        ) {
+            return (false, 5);
+        }
+        if (
+            p.incentiveMinBps > p.incentiveMaxBps ||
+            p.incentiveMaxBps > MAX_INCENTIVE_BPS ||
+            p.incentiveHardMinBps > p.incentiveMaxBps
+        ) return (false, 6);
+        if (p.reserveFactorBps > MAX_RESERVE_FACTOR_BPS) return (false, 7);
+        if (p.volLowBps >= p.volHighBps) return (false, 8);
+        if (p.stepIntervalSeconds > MAX_STEP_INTERVAL_SECONDS) return (false, 9);
+        if (p.paceWindowSeconds == 0 || p.paceWindowSeconds > MAX_PACE_WINDOW_SECONDS) return (false, 10);
+        if (p.confirmDelaySeconds > MAX_CONFIRM_DELAY_SECONDS) return (false, 11);
+        if (p.volTauSeconds < MIN_VOL_TAU_SECONDS || p.volTauSeconds > MAX_VOL_TAU_SECONDS)
+            return (false, 12);
+        if (p.maxSoftSeizePerWindow == 0) return (false, 13);
+        if (p.minDebt == 0) return (false, 14);
+        // The tip is below the incentive its owner pays when a minDebt position is unwound at the lowest rate.
+        if (uint256(p.keeperTip) * BPS > uint256(p.minDebt) * p.incentiveMinBps) return (false, 15);
+        return (true, 0);
+    }
+
+    // ---------------------------------------------------------------- position arithmetic
+
+    /// @notice Collateral value in debt units at `priceWad`, rounded down (against the borrower).
+    function valueOf(uint256 collateral, uint256 priceWad) internal pure returns (uint256) {
+        return collateral.wadMulDown(priceWad);
+    }
+
+    /// @notice debt / value, WAD, rounded up; max uint when debt is backed by nothing, 0 without debt.
+    function ltvWad(uint256 debt, uint256 value) internal pure returns (uint256) {
+        if (debt == 0) return 0;
+        if (value == 0) return type(uint256).max;
+        return debt.wadDivUp(value);
+    }
+
+    /// @notice Zone of a position with `debt` at LTV `ltv`.
+    function zoneOf(MarketParams memory p, uint256 debt, uint256 ltv) internal pure returns (Zone) {
+        if (debt == 0) return Zone.None;
+        if (ltv >= WadMath.bpsToWad(p.hardLtvBps)) return Zone.Hard;
+        if (ltv >= WadMath.bpsToWad(p.softLtvBps)) return Zone.Soft;
+        return Zone.Healthy;
+    }
+
+    /// @notice Oracle price at which a position's LTV equals `ltvBps`: debt / (collateral * ltv), rounded up
+    /// (the warning price errs early). 0 without debt or collateral.
+    function liquidationPrice(
+        uint256 collateral,
+        uint256 debt,
+        uint256 ltvBps
+    ) internal pure returns (uint256) {
+        if (debt == 0 || collateral == 0) return 0;
+        return debt.mulDivUp(WAD * WAD, collateral * WadMath.bpsToWad(ltvBps));
+    }
+
+    // ---------------------------------------------------------------- volatility scaling
+
+    /// @notice Multiplier m in [1, 2] (WAD): 1 at or below `volLow`, 2 at or above `volHigh`, linear in variance
+    /// in between. Rounded down.
+    function volMultiplierWad(MarketParams memory p, uint256 varianceWad) internal pure returns (uint256) {
+        uint256 lowVar = WadMath.bpsToWad(p.volLowBps).wadMulDown(WadMath.bpsToWad(p.volLowBps));
+        uint256 highVar = WadMath.bpsToWad(p.volHighBps).wadMulDown(WadMath.bpsToWad(p.volHighBps));
+        if (varianceWad <= lowVar) return WAD;
+        if (varianceWad >= highVar) return 2 * WAD;
+        return WAD + (varianceWad - lowVar).mulDivDown(WAD, highVar - lowVar);
+    }
+
+    /// @notice Spacing between soft steps: `stepInterval / m`, seconds, rounded down (shorter when volatile).
+    function stepIntervalSeconds(MarketParams memory p, uint256 varianceWad) internal pure returns (uint256) {
+        return uint256(p.stepIntervalSeconds).mulDivDown(WAD, volMultiplierWad(p, varianceWad));
+    }
+
+    // ---------------------------------------------------------------- soft zone
+
+    /// @notice Depth q in the soft zone, WAD in [0, 1): (ltv - soft) / (hard - soft), rounded down.
+    function depthWad(MarketParams memory p, uint256 ltv) internal pure returns (uint256) {
+        uint256 soft = WadMath.bpsToWad(p.softLtvBps);
+        return (ltv - soft).mulDivDown(WAD, WadMath.bpsToWad(p.hardLtvBps) - soft);
+    }
+
+    /// @notice Close factor at depth q and multiplier m, WAD: cfLow + q (cfMax - cfLow), with
+    /// cfLow = min(cfMin * m, cfMax). Rounded down.
+    function closeFactorWad(MarketParams memory p, uint256 q, uint256 m) internal pure returns (uint256) {
+        uint256 cfMax = WadMath.bpsToWad(p.closeFactorMaxBps);
+        uint256 cfLow = WadMath.bpsToWad(p.closeFactorMinBps).wadMulDown(m);
+        if (cfLow > cfMax) cfLow = cfMax;
+        return cfLow + (cfMax - cfLow).wadMulDown(q);
+    }
+
+    /// @notice Soft incentive at depth q, WAD: incMin + q (incMax - incMin), rounded down.
+    function softIncentiveWad(MarketParams memory p, uint256 q) internal pure returns (uint256) {
+        uint256 incMin = WadMath.bpsToWad(p.incentiveMinBps);
+        return incMin + (WadMath.bpsToWad(p.incentiveMaxBps) - incMin).wadMulDown(q);
+    }
+
+    /// @notice Repay that brings LTV to `targetLtv` when the keeper takes `(1 + inc)` of it in collateral:
+    /// (D - T V) / (1 - T (1 + inc)), rounded up so the target is reached. D when the target is disabled.
+    function targetRepay(
+        MarketParams memory p,
+        uint256 debt,
+        uint256 value,
+        uint256 incentive
+    ) internal pure returns (uint256) {
+        if (p.targetLtvBps == 0) return debt;
+        uint256 target = WadMath.bpsToWad(p.targetLtvBps);
+        // validate() keeps target (1 + inc) <= hardLtv (1 + incMax) < 1, so the denominator is positive.
+        return
+            debt.zeroFloorSub(target.wadMulDown(value)).mulDivUp(WAD, WAD - target.wadMulUp(WAD + incentive));
+    }
+
+    /// @notice Wick filter: the price at which soft-zone eligibility is judged. When spot is below the smoothed
+    /// price, it is pulled toward spot by q^2 (q = depth at spot): full smoothing at `softLtv`, none at
+    /// `hardLtv`. Never below spot. Rounded up (the filter errs toward waiting).
+    function judgedPriceWad(uint256 spot, uint256 ema, uint256 q) internal pure returns (uint256) {
+        if (ema <= spot) return spot;
+        return ema - (ema - spot).wadMulDown(q.wadMulDown(q));
+    }
+
+    // ---------------------------------------------------------------- the plan
+
+    /// @notice How a step's collateral is computed from its repay.
+    /// @dev `AtIncentive`: r (1 + inc) / price. `ProRata`: C r / D (hard zone, collateral covers the debt but not
+    /// the full incentive). `AllForCover`: as AtIncentive, except that the repay closing the position takes all
+    /// collateral and the rest of the debt is written off (hard zone, below the incentive floor).
+    enum Payout {
+        AtIncentive,
+        ProRata,
+        AllForCover
+    }
+
+    /// @notice Everything a step depends on, read once by the market.
+    struct Inputs {
+        uint256 collateral;
+        uint256 debt;
+        uint256 lastStepAt;
+        uint256 spotPriceWad;
+        uint256 emaPriceWad;
+        uint256 varianceWad;
+        OracleStatus oracleStatus;
+        /// @dev Collateral value soft steps may still seize in the current pace window.
+        uint256 paceRoom;
+        uint256 reserves;
+        uint256 maxRepay;
+        uint256 timestamp;
+    }
+
+    /// @notice The step `Inputs` allow. `s.status != Ready` means no step; `nextAt` is then the time spacing
+    /// allows one (TooSoon) or 0. `s.badDebt` is `debt - repaid` when all collateral goes; the market books the
+    /// exact write-off.
+    function plan(
+        MarketParams memory p,
+        Inputs memory x
+    ) internal pure returns (StepPreview memory s, uint256 nextAt) {
+        if (x.debt == 0) {
+            s.status = StepStatus.NoDebt;
+            return (s, 0);
+        }
+        uint256 value = valueOf(x.collateral, x.spotPriceWad);
+        s.ltvBeforeWad = ltvWad(x.debt, value);
+        s.zone = zoneOf(p, x.debt, s.ltvBeforeWad);
+        if (s.zone == Zone.Healthy) {
+            s.status = StepStatus.Healthy;
+            return (s, 0);
+        }
+
+        uint256 fullRepay;
+        uint256 maxRepay;
+        Payout payout;
+        if (s.zone == Zone.Soft) {
+            StepStatus blocked;
+            (blocked, nextAt) = _softGate(p, x, s.ltvBeforeWad);
+            if (blocked != StepStatus.Ready) {
+                s.status = blocked;
+                return (s, nextAt);
+            }
+            (s.incentiveWad, fullRepay) = _softTerms(p, x, value, s.ltvBeforeWad);
+            maxRepay = fullRepay.min(x.paceRoom.mulDivDown(WAD, WAD + s.incentiveWad));
+            if (maxRepay == 0) {
+                s.status = StepStatus.PaceCapReached;
+                return (s, 0);
+            }
+        } else {
+            (s.incentiveWad, fullRepay, payout) = hardTerms(p, x.debt, value);
+            maxRepay = fullRepay;
+        }
+
+        s.repaid = x.maxRepay.min(maxRepay);
+        s.seized = _seize(x, s.repaid, fullRepay, s.incentiveWad, payout);
+        if (s.repaid != x.debt && s.seized != x.collateral) {
+            // A partial step must leave at least minDebt of debt and of collateral value, or dust nobody
+            // will pay gas to clear would block the position (and its bad-debt write-off).
+            uint256 remainingValue = valueOf(x.collateral - s.seized, x.spotPriceWad);
+            if (x.debt - s.repaid < p.minDebt || remainingValue < p.minDebt) {
+                uint256 cap = x.debt.zeroFloorSub(p.minDebt).min(
+                    value.zeroFloorSub(p.minDebt).mulDivDown(WAD, WAD + s.incentiveWad)
+                );
+                s.repaid = s.repaid.min(cap);
+                if (s.repaid == 0) {
+                    s.status = StepStatus.LeavesDust;
+                    return (s, 0);
+                }
+                s.seized = _seize(x, s.repaid, fullRepay, s.incentiveWad, payout);
+            }
+        }
+
+        if (s.repaid == fullRepay) s.tip = uint256(p.keeperTip).min(x.reserves).min(s.repaid);
+        if (s.seized == x.collateral && s.repaid < x.debt) {
+            s.badDebt = x.debt - s.repaid;
+        } else {
+            s.ltvAfterWad = ltvWad(x.debt - s.repaid, valueOf(x.collateral - s.seized, x.spotPriceWad));
+        }
+        s.status = StepStatus.Ready;
+    }
+
+    /// @notice Hard-zone terms: incentive (WAD), the repay that closes the position, and whether collateral is
+    /// paid pro rata. Collateral worth at least D (1 + incMax): incMax, repay up to D. Worth at least
+    /// D (1 + incHardMin): the keeper repays D for all collateral (incentive V/D - 1, rounded down), so no loss
+    /// is booked. Below that: incHardMin, the keeper repays V / (1 + incHardMin) (rounded up) for all
+    /// collateral and the rest of the debt is written off.
+    function hardTerms(
+        MarketParams memory p,
+        uint256 debt,
+        uint256 value
+    ) internal pure returns (uint256 incentive, uint256 fullRepay, Payout payout) {
+        uint256 incMax = WadMath.bpsToWad(p.incentiveMaxBps);
+        if (value >= debt.wadMulUp(WAD + incMax)) return (incMax, debt, Payout.AtIncentive);
+        uint256 incFloor = WadMath.bpsToWad(p.incentiveHardMinBps);
+        if (value >= debt.wadMulUp(WAD + incFloor))
+            return (value.wadDivDown(debt) - WAD, debt, Payout.ProRata);
+        return (incFloor, value.mulDivUp(WAD, WAD + incFloor), Payout.AllForCover);
+    }
+
+    /// @dev Spacing (volatility-scaled), sequencer and wick filter checks of a soft step.
+    function _softGate(
+        MarketParams memory p,
+        Inputs memory x,
+        uint256 ltv
+    ) private pure returns (StepStatus, uint256 nextAt) {
+        if (x.oracleStatus != OracleStatus.Ok) return (StepStatus.SequencerNotReady, 0);
+        if (x.lastStepAt != 0) {
+            nextAt = x.lastStepAt + stepIntervalSeconds(p, x.varianceWad);
+            if (x.timestamp < nextAt) return (StepStatus.TooSoon, nextAt);
+        }
+        uint256 judged = judgedPriceWad(x.spotPriceWad, x.emaPriceWad, depthWad(p, ltv));
+        if (judged != x.spotPriceWad) {
+            uint256 judgedValue = valueOf(x.collateral, judged);
+            if (ltvWad(x.debt, judgedValue) < WadMath.bpsToWad(p.softLtvBps))
+                return (StepStatus.Unconfirmed, 0);
+        }
+        return (StepStatus.Ready, 0);
+    }
+
+    /// @dev Soft incentive and the largest repay the schedule allows (close factor, target, dust).
+    function _softTerms(
+        MarketParams memory p,
+        Inputs memory x,
+        uint256 value,
+        uint256 ltv
+    ) private pure returns (uint256 incentive, uint256 fullRepay) {
+        uint256 q = depthWad(p, ltv);
+        incentive = softIncentiveWad(p, q);
+        uint256 cf = closeFactorWad(p, q, volMultiplierWad(p, x.varianceWad));
+        // Close-factor cap rounds down (the keeper may take less, never more).
+        fullRepay = x.debt.wadMulDown(cf).min(targetRepay(p, x.debt, value, incentive)).min(x.debt);
+        if (x.debt - fullRepay < p.minDebt) fullRepay = x.debt;
+    }
+
+    /// @dev Collateral for `repaid`: pro rata C r / D in the covered hard case, all of it for the closing repay
+    /// of the bad-debt case, else r (1 + inc) / price; rounded down and never above the position's collateral.
+    function _seize(
+        Inputs memory x,
+        uint256 repaid,
+        uint256 fullRepay,
+        uint256 incentive,
+        Payout payout
+    ) private pure returns (uint256) {
+        if (payout == Payout.ProRata) return x.collateral.mulDivDown(repaid, x.debt);
+        if (payout == Payout.AllForCover && repaid == fullRepay) return x.collateral;
+        return repaid.mulDivDown(WAD + incentive, x.spotPriceWad).min(x.collateral);
+    }
+}

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+/// @notice Fixed-point helpers whose names say how they round. WAD = 1e18, BPS = 1e4.
+library WadMath {
+    uint256 internal constant WAD = 1e18;
+    /// @dev 1 bps in WAD: a bps figure times this is the same figure in WAD.
+    uint256 internal constant BPS_TO_WAD = 1e14;
+
+    /// @dev x * y / d, rounded down; 512-bit intermediate, so no overflow unless the result overflows.
+    function mulDivDown(uint256 x, uint256 y, uint256 d) internal pure returns (uint256) {
+        return Math.mulDiv(x, y, d);
+    }
+
+    /// @dev x * y / d, rounded up.
+    function mulDivUp(uint256 x, uint256 y, uint256 d) internal pure returns (uint256) {
+        return Math.mulDiv(x, y, d, Math.Rounding.Ceil);
+    }
+
+    /// @dev x * y / WAD, rounded down.
+    function wadMulDown(uint256 x, uint256 y) internal pure returns (uint256) {
+        return Math.mulDiv(x, y, WAD);
+    }
+
+    /// @dev x * y / WAD, rounded up.
+    function wadMulUp(uint256 x, uint256 y) internal pure returns (uint256) {
+        return Math.mulDiv(x, y, WAD, Math.Rounding.Ceil);
+    }
+
+    /// @dev x * WAD / y, rounded down.
+    function wadDivDown(uint256 x, uint256 y) internal pure returns (uint256) {
+        return Math.mulDiv(x, WAD, y);
+    }
+
+    /// @dev x * WAD / y, rounded up.
+    function wadDivUp(uint256 x, uint256 y) internal pure returns (uint256) {
+        return Math.mulDiv(x, WAD, y, Math.Rounding.Ceil);
+    }
+
+    /// @dev A bps figure as WAD (exact).
+    function bpsToWad(uint256 bps) internal pure returns (uint256) {
+        return bps * BPS_TO_WAD;
+    }
+
+    /// @dev The smaller of a and b.
+    function min(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a < b ? a : b;
+    }
+
+    /// @dev a - b, or 0 when b > a.
+    function zeroFloorSub(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a > b ? a - b : 0;
+    }
+}

@@ -1,0 +1,192 @@
+import { ethers } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import {
+  ChainlinkPriceOracle__factory,
+  LendingMarket__factory,
+  type ChainlinkPriceOracle,
+  type KinkedRateModel,
+  type LendingMarket,
+  type MarketFactory,
+  type MarketLens,
+  type MockERC20,
+  type MockV3Aggregator,
+} from "../../typechain-types";
+import type { MarketParamsStruct } from "../../typechain-types/contracts/core/LendingMarket";
+
+/** Plain-number view of MarketParams (bps, seconds, debt-token base units). */
+export interface Params {
+  maxLtvBps: number;
+  softLtvBps: number;
+  hardLtvBps: number;
+  targetLtvBps: number;
+  closeFactorMinBps: number;
+  closeFactorMaxBps: number;
+  incentiveMinBps: number;
+  incentiveMaxBps: number;
+  incentiveHardMinBps: number;
+  reserveFactorBps: number;
+  volLowBps: number;
+  volHighBps: number;
+  stepIntervalSeconds: number;
+  paceWindowSeconds: number;
+  confirmDelaySeconds: number;
+  volTauSeconds: number;
+  maxSoftSeizePerWindow: bigint;
+  keeperTip: bigint;
+  minDebt: bigint;
+}
+
+/** The documented defaults (docs/MECHANISM.md), for a debt token of `debtDecimals`. */
+export function defaultParams(debtDecimals = 6): Params {
+  const unit = 10n ** BigInt(debtDecimals);
+  return {
+    maxLtvBps: 7500,
+    softLtvBps: 8000,
+    hardLtvBps: 9000,
+    targetLtvBps: 7200,
+    closeFactorMinBps: 1000,
+    closeFactorMaxBps: 5000,
+    incentiveMinBps: 100,
+    incentiveMaxBps: 500,
+    incentiveHardMinBps: 200,
+    reserveFactorBps: 1000,
+    volLowBps: 5000,
+    volHighBps: 15000,
+    stepIntervalSeconds: 600,
+    paceWindowSeconds: 3600,
+    confirmDelaySeconds: 900,
+    volTauSeconds: 86_400,
+    maxSoftSeizePerWindow: 1_000_000n * unit,
+    keeperTip: 1n * unit,
+    minDebt: 100n * unit,
+  };
+}
+
+export function toStruct(p: Params): MarketParamsStruct {
+  return { ...p };
+}
+
+/** Oracle feed: ETH/USD-like, 8 decimals. */
+export const FEED_DECIMALS = 8;
+export const FEED_HEARTBEAT = 3_600;
+export const INITIAL_ANSWER = 2_000n * 10n ** 8n;
+
+export interface MarketFixtureOptions {
+  collateralDecimals?: number;
+  debtDecimals?: number;
+  params?: Partial<Params>;
+  /** Debt tokens the lender deposits at set-up (in whole tokens). */
+  lenderDeposit?: bigint;
+}
+
+/** Tokens, a Chainlink mock feed, the oracle, a kinked rate model, the factory, one market, and a lens. */
+export async function deployMarket(options: MarketFixtureOptions = {}) {
+  const collateralDecimals = options.collateralDecimals ?? 18;
+  const debtDecimals = options.debtDecimals ?? 6;
+  const [deployer, admin, guardian, lender, alice, bob, carol, keeper, other] = await ethers.getSigners();
+
+  const weth = (await ethers.deployContract("MockERC20", [
+    "Wrapped Ether",
+    "WETH",
+    collateralDecimals,
+  ])) as unknown as MockERC20;
+  const usdc = (await ethers.deployContract("MockERC20", [
+    "USD Coin",
+    "USDC",
+    debtDecimals,
+  ])) as unknown as MockERC20;
+  const feed = (await ethers.deployContract("MockV3Aggregator", [
+    FEED_DECIMALS,
+    INITIAL_ANSWER,
+  ])) as unknown as MockV3Aggregator;
+  const oracle: ChainlinkPriceOracle = await new ChainlinkPriceOracle__factory(deployer).deploy(
+    weth,
+    usdc,
+    { feed, heartbeatSeconds: FEED_HEARTBEAT, minAnswer: 1n * 10n ** 8n, maxAnswer: 1_000_000n * 10n ** 8n },
+    { feed: ethers.ZeroAddress, heartbeatSeconds: 0, minAnswer: 0, maxAnswer: 0 },
+    ethers.ZeroAddress,
+    0,
+  );
+  // 0 % base, 4 % at the 80 % kink, +60 % from the kink to 100 %.
+  const rateModel = (await ethers.deployContract("KinkedRateModel", [
+    0n,
+    ethers.parseEther("0.04"),
+    ethers.parseEther("0.6"),
+    ethers.parseEther("0.8"),
+  ])) as unknown as KinkedRateModel;
+
+  const params: Params = { ...defaultParams(debtDecimals), ...options.params };
+  const marketFactory = new LendingMarket__factory(deployer);
+  const factory = (await ethers.deployContract("MarketFactory", [
+    deployer.address,
+    ethers.keccak256(marketFactory.bytecode),
+  ])) as unknown as MarketFactory;
+  const config = {
+    collateralToken: weth,
+    debtToken: usdc,
+    oracle,
+    rateModel,
+    params: toStruct(params),
+    admin: admin.address,
+    guardian: guardian.address,
+    name: "Gradual WETH/USDC",
+    symbol: "gWETH-USDC",
+  };
+  const marketAddress = await factory.createMarket.staticCall(marketFactory.bytecode, config);
+  await factory.createMarket(marketFactory.bytecode, config);
+  const market = LendingMarket__factory.connect(marketAddress, deployer) as LendingMarket;
+  const lens = (await ethers.deployContract("MarketLens")) as unknown as MarketLens;
+
+  const collateralUnit = 10n ** BigInt(collateralDecimals);
+  const debtUnit = 10n ** BigInt(debtDecimals);
+  for (const s of [lender, alice, bob, carol, keeper, other]) {
+    await weth.mint(s.address, 1_000_000n * collateralUnit);
+    await usdc.mint(s.address, 100_000_000n * debtUnit);
+    await weth.connect(s).approve(market, ethers.MaxUint256);
+    await usdc.connect(s).approve(market, ethers.MaxUint256);
+  }
+  const lenderDeposit = (options.lenderDeposit ?? 10_000_000n) * debtUnit;
+  if (lenderDeposit > 0n) await market.connect(lender).deposit(lenderDeposit, lender.address);
+
+  /** Sets the feed's answer (8 decimals) with updatedAt = the next block's time. */
+  async function setAnswer(answer: bigint) {
+    await feed.updateAnswer(answer);
+  }
+  /** Price the oracle returns for an 8-decimal answer: answer * 10^(18 + debtDec) / 10^(collDec + 8). */
+  function priceFor(answer: bigint): bigint {
+    return (answer * 10n ** BigInt(18 + debtDecimals)) / 10n ** BigInt(collateralDecimals + FEED_DECIMALS);
+  }
+
+  return {
+    deployer,
+    admin,
+    guardian,
+    lender,
+    alice,
+    bob,
+    carol,
+    keeper,
+    other,
+    weth,
+    usdc,
+    feed,
+    oracle,
+    rateModel,
+    factory,
+    market,
+    lens,
+    params,
+    collateralUnit,
+    debtUnit,
+    setAnswer,
+    priceFor,
+    time,
+  };
+}
+
+export type MarketFixture = Awaited<ReturnType<typeof deployMarket>>;
+
+/** The default fixture (WETH 18 / USDC 6, default params, 10M USDC supplied). For `loadFixture`. */
+export async function defaultMarketFixture() {
+  return deployMarket();
+}

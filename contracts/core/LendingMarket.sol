@@ -392,35 +392,15 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     }
 
     /// @inheritdoc ILendingMarket
-    function positionState(address account) public view returns (PositionState memory st) {
-        Ctx memory c = _load();
-        Position memory pos = _positions[account];
-        st.collateral = pos.collateral;
-        st.debt = uint256(pos.normDebt).wadMulUp(c.index);
-        MarketParams memory p = _params;
-        st.softLiquidationPriceWad = LiquidationSchedule.liquidationPrice(
-            st.collateral,
-            st.debt,
-            p.softLtvBps
-        );
-        st.hardLiquidationPriceWad = LiquidationSchedule.liquidationPrice(
-            st.collateral,
-            st.debt,
-            p.hardLtvBps
-        );
-        bool usable;
-        (usable, c.spot, c.status) = oracle.tryPrice();
-        if (!usable) {
-            st.step.status = StepStatus.OracleUnavailable;
-            return st;
-        }
-        _loadPriceState(c);
-        st.ltvWad = LiquidationSchedule.ltvWad(st.debt, LiquidationSchedule.valueOf(st.collateral, c.spot));
-        st.zone = LiquidationSchedule.zoneOf(p, st.debt, st.ltvWad);
-        if (pos.lastStepAt != 0) {
-            st.nextSoftStepAt = pos.lastStepAt + LiquidationSchedule.stepIntervalSeconds(p, c.variance);
-        }
-        (st.step, , ) = _plan(c, account, type(uint256).max);
+    function positionState(address account) external view returns (PositionState memory) {
+        address[] memory one = new address[](1);
+        one[0] = account;
+        return _positionStates(one)[0];
+    }
+
+    /// @inheritdoc ILendingMarket
+    function positionStates(address[] calldata accounts) external view returns (PositionState[] memory) {
+        return _positionStates(accounts);
     }
 
     /// @inheritdoc ILendingMarket
@@ -568,6 +548,47 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         _paceUsed = c.paceUsed.toUint112();
         _paceUpdatedAt = uint40(block.timestamp);
         if (moved) emit PriceStateUpdated(c.spot, c.ema, c.variance);
+    }
+
+    /// @dev Position states with one oracle read and one load of the market state for the whole batch.
+    function _positionStates(
+        address[] memory accounts
+    ) internal view returns (PositionState[] memory states) {
+        Ctx memory c = _load();
+        bool usable;
+        (usable, c.spot, c.status) = oracle.tryPrice();
+        if (usable) _loadPriceState(c);
+        MarketParams memory p = _params;
+        states = new PositionState[](accounts.length);
+        for (uint256 i; i < accounts.length; ++i) {
+            PositionState memory st = states[i];
+            Position memory pos = _positions[accounts[i]];
+            st.collateral = pos.collateral;
+            st.debt = uint256(pos.normDebt).wadMulUp(c.index);
+            st.softLiquidationPriceWad = LiquidationSchedule.liquidationPrice(
+                st.collateral,
+                st.debt,
+                p.softLtvBps
+            );
+            st.hardLiquidationPriceWad = LiquidationSchedule.liquidationPrice(
+                st.collateral,
+                st.debt,
+                p.hardLtvBps
+            );
+            if (!usable) {
+                st.step.status = StepStatus.OracleUnavailable;
+                continue;
+            }
+            st.ltvWad = LiquidationSchedule.ltvWad(
+                st.debt,
+                LiquidationSchedule.valueOf(st.collateral, c.spot)
+            );
+            st.zone = LiquidationSchedule.zoneOf(p, st.debt, st.ltvWad);
+            if (pos.lastStepAt != 0) {
+                st.nextSoftStepAt = pos.lastStepAt + LiquidationSchedule.stepIntervalSeconds(p, c.variance);
+            }
+            (st.step, , ) = _plan(c, accounts[i], type(uint256).max);
+        }
     }
 
     /// @dev The step `account` allows now, and the normalised debt it removes. Shared by the step and its preview.

@@ -238,6 +238,9 @@ interface ILendingMarket {
     /// @notice A position's full state (collateral, debt, LTV, zone, liquidation prices, next step).
     function positionState(address account) external view returns (PositionState memory);
 
+    /// @notice Many positions at once, with a single oracle read: keepers evaluate whole pages in one call.
+    function positionStates(address[] calldata accounts) external view returns (PositionState[] memory);
+
     /// @notice Debt of `account` including interest accrued up to now, rounded up.
     function debtOf(address account) external view returns (uint256);
 

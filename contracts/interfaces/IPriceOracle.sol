@@ -31,8 +31,11 @@ interface IPriceOracle {
     /// @return status Whether the price may serve every action (`Ok`) or hard-zone liquidation only.
     function priceWithStatus() external view returns (uint256 priceWad, OracleStatus status);
 
-    /// @notice Never reverts: tells frontends and keepers whether a price can be had now.
-    /// @return usable False when a feed is broken, stale or out of bounds (then `priceWad` is 0).
+    /// @notice Never reverts (given 1/64 of the call's gas left over): tells frontends and keepers whether a
+    /// price can be had now. For views only: a caller can make it report `false` by starving it of gas, so no
+    /// state-changing decision may rest on `usable == false`.
+    /// @return usable False whenever `priceWithStatus` would revert: a feed broken, stale or out of bounds, a
+    /// zero price, an unreadable sequencer feed, or too little gas (then `priceWad` is 0).
     /// @return priceWad As in `priceWithStatus`, or 0 when unusable.
     /// @return status As in `priceWithStatus`; meaningful only when `usable`.
     function tryPrice() external view returns (bool usable, uint256 priceWad, OracleStatus status);

@@ -78,3 +78,55 @@ contract GasHungryFeed {
         return (1, answer, block.timestamp, block.timestamp, 1);
     }
 }
+
+/// @notice A feed that answers a stored round until switched to fail like one of the feeds above. The oracle's
+/// constructor reads the sequencer uptime feed, so an uptime feed that fails must be deployed healthy and broken
+/// afterwards.
+contract SwitchableFeed {
+    enum Mode {
+        Healthy,
+        Reverting,
+        Truncated,
+        GasBurning
+    }
+
+    error SwitchableFeedRetired();
+
+    uint8 public immutable decimals;
+    int256 public answer;
+    uint256 public startedAt;
+    uint256 public updatedAt;
+    Mode public mode;
+
+    constructor(uint8 decimals_, int256 answer_, uint256 startedAt_, uint256 updatedAt_) {
+        decimals = decimals_;
+        setRound(answer_, startedAt_, updatedAt_);
+    }
+
+    function setRound(int256 answer_, uint256 startedAt_, uint256 updatedAt_) public {
+        answer = answer_;
+        startedAt = startedAt_;
+        updatedAt = updatedAt_;
+    }
+
+    function setMode(Mode mode_) external {
+        mode = mode_;
+    }
+
+    /// @dev Healthy: round 1 with the stored values. Reverting: like `RevertingFeed`. Truncated: the same round cut
+    /// to 159 of its 160 bytes, like `MalformedFeed`. GasBurning: like `GasBurningFeed`.
+    function latestRoundData() external view returns (uint80, int256, uint256, uint256, uint80) {
+        Mode current = mode;
+        if (current == Mode.Reverting) revert SwitchableFeedRetired();
+        if (current == Mode.GasBurning) {
+            assembly {
+                invalid()
+            }
+        }
+        bytes memory round = abi.encode(uint80(1), answer, startedAt, updatedAt, uint80(1));
+        uint256 length = current == Mode.Truncated ? 159 : 160;
+        assembly ("memory-safe") {
+            return(add(round, 0x20), length)
+        }
+    }
+}

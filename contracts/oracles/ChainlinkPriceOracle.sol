@@ -24,16 +24,6 @@ contract ChainlinkPriceOracle is IPriceOracle {
         int256 maxAnswer;
     }
 
-    /// @notice Why a feed gave no usable answer (0 means it did).
-    enum FeedFailure {
-        None,
-        CallFailed,
-        NotPositive,
-        OutOfBounds,
-        BadTimestamp,
-        Stale
-    }
-
     /// @notice A feed call reverted or returned malformed data (a retired or wrong feed).
     error OracleFeedCallFailed(address feed);
     /// @notice A feed call failed with almost no gas left: the caller starved it, so the failure is not believed.
@@ -56,7 +46,8 @@ contract ChainlinkPriceOracle is IPriceOracle {
     error OracleSequencerGracePeriod(address sequencerFeed, uint256 upSince, uint256 gracePeriodSeconds);
     /// @notice Constructor: a required address is zero.
     error OracleZeroAddress();
-    /// @notice Constructor: a heartbeat of zero, or bounds that are not `0 < minAnswer < maxAnswer < 2^128`.
+    /// @notice Constructor: a heartbeat of zero; bounds that are not `0 < minAnswer < maxAnswer < 2^128 - 1`; a
+    /// quote config without a quote feed (`feed` is then zero); or bounds allowing a price of 2^128 or more.
     error OracleInvalidFeedConfig(address feed);
     /// @notice Constructor: a token or feed has more than 18 decimals.
     error OracleUnsupportedDecimals(address source, uint8 decimals);
@@ -65,7 +56,7 @@ contract ChainlinkPriceOracle is IPriceOracle {
 
     /// @notice Largest decimals accepted for a token or a feed; keeps every scale factor within 10^54.
     uint8 internal constant MAX_DECIMALS = 18;
-    /// @notice Largest accepted `maxAnswer`: keeps `answer * 10^18` far from overflow.
+    /// @notice `maxAnswer` must stay below this (2^128 - 1).
     int256 internal constant MAX_ANSWER_BOUND = int256(uint256(type(uint128).max));
 
     address public immutable baseFeed;
@@ -119,6 +110,8 @@ contract ChainlinkPriceOracle is IPriceOracle {
         if (quote.feed != address(0)) {
             _checkFeedConfig(quote);
             exponentUp += _feedDecimals(quote.feed);
+        } else if (quote.heartbeatSeconds != 0 || quote.minAnswer != 0 || quote.maxAnswer != 0) {
+            revert OracleInvalidFeedConfig(address(0));
         }
         quoteFeed = quote.feed;
         quoteHeartbeatSeconds = quote.heartbeatSeconds;
@@ -127,71 +120,59 @@ contract ChainlinkPriceOracle is IPriceOracle {
 
         sequencerFeed = sequencerUptimeFeed;
         gracePeriodSeconds = sequencerGracePeriodSeconds;
+        if (sequencerUptimeFeed != address(0)) _sequencer(); // reverts unless it reads as an uptime feed
 
         // Net power of ten, applied once: 10^(18 + debtDec + quoteFeedDec - collateralDec - baseFeedDec).
-        if (exponentUp >= exponentDown) {
-            SCALE_UP = 10 ** (exponentUp - exponentDown);
-            SCALE_DOWN = 1;
-        } else {
-            SCALE_UP = 1;
-            SCALE_DOWN = 10 ** (exponentDown - exponentUp);
+        (uint256 scaleUp, uint256 scaleDown) = exponentUp >= exponentDown
+            ? (10 ** (exponentUp - exponentDown), uint256(1))
+            : (uint256(1), 10 ** (exponentDown - exponentUp));
+        // The highest price the bounds allow, baseMax * scaleUp / (quoteMin * scaleDown), must fit in 128 bits:
+        // markets store prices in uint128, and the composition can then never overflow.
+        uint256 smallestDenominator = (quote.feed == address(0) ? 1 : uint256(quote.minAnswer)) * scaleDown;
+        if (scaleUp > smallestDenominator) {
+            uint256 factor = Math.ceilDiv(scaleUp, smallestDenominator);
+            if (uint256(base.maxAnswer) > type(uint128).max / factor)
+                revert OracleInvalidFeedConfig(base.feed);
         }
+        SCALE_UP = scaleUp;
+        SCALE_DOWN = scaleDown;
     }
 
     /// @inheritdoc IPriceOracle
     function price() external view returns (uint256 priceWad) {
         OracleStatus status;
-        (priceWad, status) = _priceWithStatus();
+        uint256 upSince;
+        (priceWad, status, upSince) = _priceWithStatus();
         if (status == OracleStatus.SequencerDown) revert OracleSequencerDown(sequencerFeed);
         if (status == OracleStatus.SequencerGrace) {
-            (, uint256 upSince) = _sequencer();
             revert OracleSequencerGracePeriod(sequencerFeed, upSince, gracePeriodSeconds);
         }
     }
 
     /// @inheritdoc IPriceOracle
     function priceWithStatus() external view returns (uint256 priceWad, OracleStatus status) {
-        return _priceWithStatus();
+        (priceWad, status, ) = _priceWithStatus();
     }
 
     /// @inheritdoc IPriceOracle
+    /// @dev Runs `priceWithStatus` in a sub-call, so every failure it can meet (a broken, stale, out-of-bounds or
+    /// gas-burning feed, an unreadable sequencer feed) reads as unusable, by the very same checks.
     function tryPrice() external view returns (bool usable, uint256 priceWad, OracleStatus status) {
-        (FeedFailure baseFailure, int256 baseAnswer, ) = _readFeed(
-            baseFeed,
-            baseHeartbeatSeconds,
-            baseMinAnswer,
-            baseMaxAnswer
-        );
-        if (baseFailure != FeedFailure.None) return (false, 0, OracleStatus.Ok);
-        int256 quoteAnswer = 1;
-        if (quoteFeed != address(0)) {
-            FeedFailure quoteFailure;
-            (quoteFailure, quoteAnswer, ) = _readFeed(
-                quoteFeed,
-                quoteHeartbeatSeconds,
-                quoteMinAnswer,
-                quoteMaxAnswer
-            );
-            if (quoteFailure != FeedFailure.None) return (false, 0, OracleStatus.Ok);
+        try this.priceWithStatus() returns (uint256 priceWad_, OracleStatus status_) {
+            return (true, priceWad_, status_);
+        } catch {
+            return (false, 0, OracleStatus.Ok);
         }
-        priceWad = _compose(baseAnswer, quoteAnswer);
-        if (priceWad == 0) return (false, 0, OracleStatus.Ok);
-        if (sequencerFeed != address(0)) {
-            (bool seqReadable, bytes memory data) = _call(sequencerFeed);
-            if (!seqReadable) return (false, 0, OracleStatus.Ok);
-            (, int256 answer, uint256 startedAt, , ) = abi.decode(
-                data,
-                (uint256, int256, uint256, uint256, uint256)
-            );
-            if (startedAt == 0) return (false, 0, OracleStatus.Ok);
-            status = _sequencerStatus(answer, startedAt);
-        }
-        return (true, priceWad, status);
     }
 
     // ---------------------------------------------------------------- internal
 
-    function _priceWithStatus() internal view returns (uint256 priceWad, OracleStatus status) {
+    /// @dev Also returns when the sequencer's current status began (0 without a sequencer feed).
+    function _priceWithStatus()
+        internal
+        view
+        returns (uint256 priceWad, OracleStatus status, uint256 upSince)
+    {
         int256 baseAnswer = _answerOrRevert(baseFeed, baseHeartbeatSeconds, baseMinAnswer, baseMaxAnswer);
         int256 quoteAnswer = 1;
         if (quoteFeed != address(0)) {
@@ -200,8 +181,9 @@ contract ChainlinkPriceOracle is IPriceOracle {
         priceWad = _compose(baseAnswer, quoteAnswer);
         if (priceWad == 0) revert OracleZeroPrice();
         if (sequencerFeed != address(0)) {
-            (int256 answer, uint256 startedAt) = _sequencer();
-            status = _sequencerStatus(answer, startedAt);
+            int256 answer;
+            (answer, upSince) = _sequencer();
+            status = _sequencerStatus(answer, upSince);
         }
     }
 
@@ -228,39 +210,23 @@ contract ChainlinkPriceOracle is IPriceOracle {
         if (startedAt == 0) revert OracleSequencerRoundInvalid(sequencerFeed);
     }
 
+    /// @dev Reads `latestRoundData()` and applies every check, reverting with the first that fails.
     function _answerOrRevert(
         address feed,
         uint256 heartbeatSeconds,
         int256 minAnswer,
         int256 maxAnswer
     ) internal view returns (int256 answer) {
-        FeedFailure failure;
-        uint256 updatedAt;
-        (failure, answer, updatedAt) = _readFeed(feed, heartbeatSeconds, minAnswer, maxAnswer);
-        if (failure == FeedFailure.None) return answer;
-        if (failure == FeedFailure.CallFailed) revert OracleFeedCallFailed(feed);
-        if (failure == FeedFailure.NotPositive) revert OracleAnswerNotPositive(feed, answer);
-        if (failure == FeedFailure.OutOfBounds)
-            revert OracleAnswerOutOfBounds(feed, answer, minAnswer, maxAnswer);
-        if (failure == FeedFailure.BadTimestamp) revert OracleBadTimestamp(feed, updatedAt);
-        revert OracleStale(feed, updatedAt, heartbeatSeconds);
-    }
-
-    /// @dev Reads `latestRoundData()` and applies every check, without reverting on a bad answer.
-    function _readFeed(
-        address feed,
-        uint256 heartbeatSeconds,
-        int256 minAnswer,
-        int256 maxAnswer
-    ) internal view returns (FeedFailure failure, int256 answer, uint256 updatedAt) {
         (bool ok, bytes memory data) = _call(feed);
-        if (!ok) return (FeedFailure.CallFailed, 0, 0);
+        if (!ok) revert OracleFeedCallFailed(feed);
+        uint256 updatedAt;
         (, answer, , updatedAt, ) = abi.decode(data, (uint256, int256, uint256, uint256, uint256));
-        if (answer <= 0) return (FeedFailure.NotPositive, answer, updatedAt);
-        if (answer < minAnswer || answer > maxAnswer) return (FeedFailure.OutOfBounds, answer, updatedAt);
-        if (updatedAt == 0 || updatedAt > block.timestamp)
-            return (FeedFailure.BadTimestamp, answer, updatedAt);
-        if (block.timestamp - updatedAt > heartbeatSeconds) return (FeedFailure.Stale, answer, updatedAt);
+        if (answer <= 0) revert OracleAnswerNotPositive(feed, answer);
+        if (answer < minAnswer || answer > maxAnswer)
+            revert OracleAnswerOutOfBounds(feed, answer, minAnswer, maxAnswer);
+        if (updatedAt == 0 || updatedAt > block.timestamp) revert OracleBadTimestamp(feed, updatedAt);
+        if (block.timestamp - updatedAt > heartbeatSeconds)
+            revert OracleStale(feed, updatedAt, heartbeatSeconds);
     }
 
     /// @dev `latestRoundData()` as a low-level static call: like try/catch, a reverting (retired) feed is caught,

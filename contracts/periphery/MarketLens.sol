@@ -9,7 +9,8 @@ import {LiquidationSchedule} from "../libraries/LiquidationSchedule.sol";
 
 /// @title MarketLens
 /// @notice Read-only batch views over markets for keepers and frontends: one call returns a market's summary or
-/// a page of positions, so a keeper evaluates thousands of positions in a handful of RPC requests.
+/// a page of positions with its addresses, so a keeper evaluates thousands of positions in a handful of RPC
+/// requests.
 contract MarketLens {
     /// @notice Everything a dashboard shows about a market, as of this block.
     struct MarketSummary {
@@ -74,24 +75,14 @@ contract MarketLens {
         for (uint256 i; i < markets.length; ++i) out[i] = marketSummary(markets[i]);
     }
 
-    /// @notice Full states of `accounts` in `market`.
-    function positions(
-        ILendingMarket market,
-        address[] calldata accounts
-    ) external view returns (PositionState[] memory states) {
-        states = new PositionState[](accounts.length);
-        for (uint256 i; i < accounts.length; ++i) states[i] = market.positionState(accounts[i]);
-    }
-
-    /// @notice The borrowers at `[start, start + count)` of the market's list, with their states.
+    /// @notice The borrowers at `[start, start + count)` of the market's list, with their states (one oracle read).
     function positionsPage(
         ILendingMarket market,
         uint256 start,
         uint256 count
     ) external view returns (address[] memory accounts, PositionState[] memory states) {
         accounts = market.borrowersSlice(start, count);
-        states = new PositionState[](accounts.length);
-        for (uint256 i; i < accounts.length; ++i) states[i] = market.positionState(accounts[i]);
+        states = market.positionStates(accounts);
     }
 }
 

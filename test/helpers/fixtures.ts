@@ -77,7 +77,12 @@ export interface MarketFixtureOptions {
   params?: Partial<Params>;
   /** Debt tokens the lender deposits at set-up (in whole tokens). */
   lenderDeposit?: bigint;
+  /** Adds an L2 sequencer uptime feed (MockV3Aggregator, 0 decimals, answer 0 = up, up for a day) with a
+   * one-hour grace period. */
+  sequencer?: boolean;
 }
+
+export const GRACE_PERIOD = 3_600;
 
 /** Tokens, a Chainlink mock feed, the oracle, a kinked rate model, the factory, one market, and a lens. */
 export async function deployMarket(options: MarketFixtureOptions = {}) {
@@ -99,13 +104,19 @@ export async function deployMarket(options: MarketFixtureOptions = {}) {
     FEED_DECIMALS,
     INITIAL_ANSWER,
   ])) as unknown as MockV3Aggregator;
+  let sequencerFeed: MockV3Aggregator | undefined;
+  if (options.sequencer) {
+    sequencerFeed = (await ethers.deployContract("MockV3Aggregator", [0, 0])) as unknown as MockV3Aggregator;
+    const now = BigInt(await time.latest());
+    await sequencerFeed.updateRoundData(1, 0, now, now - 86_400n);
+  }
   const oracle: ChainlinkPriceOracle = await new ChainlinkPriceOracle__factory(deployer).deploy(
     weth,
     usdc,
     { feed, heartbeatSeconds: FEED_HEARTBEAT, minAnswer: 1n * 10n ** 8n, maxAnswer: 1_000_000n * 10n ** 8n },
     { feed: ethers.ZeroAddress, heartbeatSeconds: 0, minAnswer: 0, maxAnswer: 0 },
-    ethers.ZeroAddress,
-    0,
+    sequencerFeed ? await sequencerFeed.getAddress() : ethers.ZeroAddress,
+    sequencerFeed ? GRACE_PERIOD : 0,
   );
   // 0 % base, 4 % at the 80 % kink, +60 % from the kink to 100 %.
   const rateModel = (await ethers.deployContract("KinkedRateModel", [

@@ -7,6 +7,7 @@ import type {
   ChainlinkPriceOracle__factory,
   MockERC20,
   MockV3Aggregator,
+  SwitchableFeed,
 } from "../../../typechain-types";
 
 type FeedConfig = ChainlinkPriceOracle.FeedConfigStruct;
@@ -14,7 +15,10 @@ type FeedConfig = ChainlinkPriceOracle.FeedConfigStruct;
 /** `OracleStatus` in IPriceOracle.sol. */
 const Status = { Ok: 0n, SequencerGrace: 1n, SequencerDown: 2n } as const;
 
-/** The constructor rejects `maxAnswer >= type(uint128).max`, so this is the largest accepted bound. */
+/** `SwitchableFeed.Mode` in OracleTestFeeds.sol. */
+const FeedMode = { Healthy: 0n, Reverting: 1n, Truncated: 2n, GasBurning: 3n } as const;
+
+/** The constructor requires `maxAnswer < type(uint128).max`, so this is the largest accepted bound. */
 const UINT128_MAX = 2n ** 128n - 1n;
 const MAX_ACCEPTED_ANSWER = UINT128_MAX - 1n;
 
@@ -51,9 +55,18 @@ function feedConfig(
   return { feed, heartbeatSeconds, minAnswer, maxAnswer };
 }
 
-/** A config that accepts any positive answer up to the largest bound, with a one-day heartbeat. */
+/** A config with a one-day heartbeat and the given bounds. */
+function dayConfig(feed: AddressLike, minAnswer: bigint, maxAnswer: bigint): FeedConfig {
+  return feedConfig(feed, 86_400n, minAnswer, maxAnswer);
+}
+
+/**
+ * A config that accepts any positive answer up to the largest bound, with a one-day heartbeat. The constructor
+ * accepts it as a base config only where the price it allows stays below 2^128: when the net scale factor does
+ * not exceed the quote's minAnswer (times the scale-down factor).
+ */
 function wideConfig(feed: AddressLike): FeedConfig {
-  return feedConfig(feed, 86_400n, 1n, MAX_ACCEPTED_ANSWER);
+  return dayConfig(feed, 1n, MAX_ACCEPTED_ANSWER);
 }
 
 /** Deploys the fixture's tokens, feeds and oracles. The sequencer has been up for 30 days. */
@@ -109,13 +122,15 @@ async function mineAt(timestamp: bigint): Promise<void> {
   await time.increaseTo(timestamp);
 }
 
+/** `tryPrice()` returns exactly (usable, priceWad, status); called with `gasLimit` when one is given. */
 async function expectTryPrice(
   oracle: ChainlinkPriceOracle,
   usable: boolean,
   priceWad: bigint,
   status: bigint,
+  gasLimit?: bigint,
 ): Promise<void> {
-  const result = await oracle.tryPrice();
+  const result = await (gasLimit === undefined ? oracle.tryPrice() : oracle.tryPrice({ gasLimit }));
   expect(result.usable).to.equal(usable);
   expect(result.priceWad).to.equal(priceWad);
   expect(result.status).to.equal(status);
@@ -177,17 +192,31 @@ describe("ChainlinkPriceOracle", function () {
       ).to.be.revertedWithCustomError(oracleFactory, "OracleZeroAddress");
     });
 
-    it("accepts a zero quote feed as a single-feed oracle and ignores the rest of the quote config", async function () {
-      const { oracleFactory, weth, usdc, ethUsdConfig } = await loadFixture(deployOracleFixture);
-      // Quote bounds that would be invalid for a real feed (heartbeat 0, min > max) are not checked.
-      const quote = feedConfig(ethers.ZeroAddress, 0n, 5n, 1n);
-      const oracle = await oracleFactory.deploy(weth, usdc, ethUsdConfig, quote, ethers.ZeroAddress, 0);
-      expect(await oracle.quoteFeed()).to.equal(ethers.ZeroAddress);
-      // …but they are stored as given, so the getters echo them back.
-      expect(await oracle.quoteHeartbeatSeconds()).to.equal(0n);
-      expect(await oracle.quoteMinAnswer()).to.equal(5n);
-      expect(await oracle.quoteMaxAnswer()).to.equal(1n);
-      await expectHealthyPrice(oracle, SINGLE_PRICE);
+    describe("without a quote feed", function () {
+      it("accepts a zero quote feed with an all-zero quote config as a single-feed oracle", async function () {
+        const { oracleFactory, weth, usdc, ethUsdConfig } = await loadFixture(deployOracleFixture);
+        const quote = feedConfig(ethers.ZeroAddress, 0n, 0n, 0n);
+        const oracle = await oracleFactory.deploy(weth, usdc, ethUsdConfig, quote, ethers.ZeroAddress, 0);
+        expect(await oracle.quoteFeed()).to.equal(ethers.ZeroAddress);
+        await expectHealthyPrice(oracle, SINGLE_PRICE);
+      });
+
+      const leftovers = [
+        { field: "heartbeat is 1", quote: feedConfig(ethers.ZeroAddress, 1n, 0n, 0n) },
+        { field: "minAnswer is 1", quote: feedConfig(ethers.ZeroAddress, 0n, 1n, 0n) },
+        { field: "minAnswer is -1", quote: feedConfig(ethers.ZeroAddress, 0n, -1n, 0n) },
+        { field: "maxAnswer is 1", quote: feedConfig(ethers.ZeroAddress, 0n, 0n, 1n) },
+        // A config that used to be ignored: heartbeat 0 and min > max.
+        { field: "bounds are (5, 1)", quote: feedConfig(ethers.ZeroAddress, 0n, 5n, 1n) },
+      ];
+      for (const { field, quote } of leftovers) {
+        it(`reverts OracleInvalidFeedConfig(address(0)) when the quote feed is zero but its ${field}`, async function () {
+          const { oracleFactory, weth, usdc, ethUsdConfig } = await loadFixture(deployOracleFixture);
+          await expect(oracleFactory.deploy(weth, usdc, ethUsdConfig, quote, ethers.ZeroAddress, 0))
+            .to.be.revertedWithCustomError(oracleFactory, "OracleInvalidFeedConfig")
+            .withArgs(ethers.ZeroAddress);
+        });
+      }
     });
 
     for (const role of ["base", "quote"] as const) {
@@ -312,6 +341,189 @@ describe("ChainlinkPriceOracle", function () {
         .to.be.revertedWithCustomError(oracleFactory, "OracleInvalidGracePeriod")
         .withArgs(GRACE_PERIOD);
     });
+
+    describe("sequencer uptime feed", function () {
+      it("reverts OracleFeedCallFailed(sequencerFeed) when the uptime feed reverts", async function () {
+        const { oracleFactory, weth, usdc, ethUsdConfig } = await loadFixture(deployOracleFixture);
+        const broken = await ethers.deployContract("RevertingFeed", [0]);
+        await expect(oracleFactory.deploy(weth, usdc, ethUsdConfig, NO_QUOTE, broken, GRACE_PERIOD))
+          .to.be.revertedWithCustomError(oracleFactory, "OracleFeedCallFailed")
+          .withArgs(await broken.getAddress());
+      });
+
+      it("reverts OracleFeedCallFailed(sequencerFeed) when the uptime feed returns 159 of 160 bytes", async function () {
+        const { oracleFactory, weth, usdc, ethUsdConfig } = await loadFixture(deployOracleFixture);
+        const malformed = await ethers.deployContract("MalformedFeed", [0, 0, 159]);
+        await expect(oracleFactory.deploy(weth, usdc, ethUsdConfig, NO_QUOTE, malformed, GRACE_PERIOD))
+          .to.be.revertedWithCustomError(oracleFactory, "OracleFeedCallFailed")
+          .withArgs(await malformed.getAddress());
+      });
+
+      it("reverts OracleSequencerRoundInvalid(sequencerFeed) when the uptime round has startedAt 0", async function () {
+        const { oracleFactory, aggregatorFactory, weth, usdc, ethUsdConfig } =
+          await loadFixture(deployOracleFixture);
+        const uninitialised = await aggregatorFactory.deploy(0, 0);
+        await uninitialised.updateRoundData(1, 0, await time.latest(), 0);
+        await expect(oracleFactory.deploy(weth, usdc, ethUsdConfig, NO_QUOTE, uninitialised, GRACE_PERIOD))
+          .to.be.revertedWithCustomError(oracleFactory, "OracleSequencerRoundInvalid")
+          .withArgs(await uninitialised.getAddress());
+      });
+
+      it("reverts OracleInsufficientGas(sequencerFeed) when the uptime feed burns its whole 63/64 share", async function () {
+        const { oracleFactory, weth, usdc, ethUsdConfig } = await loadFixture(deployOracleFixture);
+        const burner = await ethers.deployContract("GasBurningFeed", [0]);
+        await expect(
+          oracleFactory.deploy(weth, usdc, ethUsdConfig, NO_QUOTE, burner, GRACE_PERIOD, {
+            gasLimit: 3_000_000n,
+          }),
+        )
+          .to.be.revertedWithCustomError(oracleFactory, "OracleInsufficientGas")
+          .withArgs(await burner.getAddress());
+      });
+
+      it("accepts an uptime feed that reports the sequencer down: only readability is checked", async function () {
+        const { oracleFactory, weth, usdc, ethUsdConfig, sequencer } = await loadFixture(deployOracleFixture);
+        await sequencer.updateAnswer(1);
+        const oracle = await oracleFactory.deploy(
+          weth,
+          usdc,
+          ethUsdConfig,
+          NO_QUOTE,
+          sequencer,
+          GRACE_PERIOD,
+        );
+        expect(await oracle.sequencerFeed()).to.equal(await sequencer.getAddress());
+        await expectPriceWithStatus(oracle, SINGLE_PRICE, Status.SequencerDown);
+      });
+    });
+
+    // The constructor requires baseMax <= (2^128 - 1) / ceil(scaleUp / (quoteMin * scaleDown)) whenever
+    // scaleUp > quoteMin * scaleDown (quoteMin = 1 without a quote feed), so that no answers within the bounds
+    // price at 2^128 or more. 2^128 - 1 = 340_282_366_920_938_463_463_374_607_431_768_211_455.
+    describe("highest price the bounds allow", function () {
+      describe("single feed: WBTC(8)/DAI(18) from an 8-decimal feed, scaleUp = 10^(18 + 18 - 8 - 8) = 1e20", function () {
+        // (2^128 - 1) / 1e20 = 3_402_823_669_209_384_634.633… → 3_402_823_669_209_384_634.
+        const LIMIT = 3_402_823_669_209_384_634n;
+
+        it("accepts baseMax = 3_402_823_669_209_384_634 and prices an answer there just below 2^128", async function () {
+          const { oracleFactory, aggregatorFactory, wbtc, dai } = await loadFixture(deployOracleFixture);
+          const feed = await aggregatorFactory.deploy(8, LIMIT);
+          const oracle = await oracleFactory.deploy(
+            wbtc,
+            dai,
+            dayConfig(feed, 1n, LIMIT),
+            NO_QUOTE,
+            ethers.ZeroAddress,
+            0,
+          );
+          expect(await oracle.baseMaxAnswer()).to.equal(LIMIT);
+          // 3_402_823_669_209_384_634 * 1e20 < 340_282_366_920_938_463_463_374_607_431_768_211_455.
+          await expectHealthyPrice(oracle, 340_282_366_920_938_463_400_000_000_000_000_000_000n);
+        });
+
+        it("reverts OracleInvalidFeedConfig(baseFeed) when baseMax is 3_402_823_669_209_384_635", async function () {
+          const { oracleFactory, aggregatorFactory, wbtc, dai } = await loadFixture(deployOracleFixture);
+          const feed = await aggregatorFactory.deploy(8, 60_000_00000000n);
+          await expect(
+            oracleFactory.deploy(wbtc, dai, dayConfig(feed, 1n, LIMIT + 1n), NO_QUOTE, ethers.ZeroAddress, 0),
+          )
+            .to.be.revertedWithCustomError(oracleFactory, "OracleInvalidFeedConfig")
+            .withArgs(await feed.getAddress());
+        });
+      });
+
+      describe("composed: WETH(18)/USDC(6) from two 8-decimal feeds, scaleUp = 10^(18 + 6 + 8 - 18 - 8) = 1e6", function () {
+        async function deployComposed(baseMax: bigint, quoteMin: bigint) {
+          const { oracleFactory, aggregatorFactory, weth, usdc } = await loadFixture(deployOracleFixture);
+          const base = await aggregatorFactory.deploy(8, baseMax);
+          const quote = await aggregatorFactory.deploy(8, quoteMin);
+          return {
+            oracleFactory,
+            baseAddress: await base.getAddress(),
+            deploy: () =>
+              oracleFactory.deploy(
+                weth,
+                usdc,
+                dayConfig(base, 1n, baseMax),
+                dayConfig(quote, quoteMin, 2_000_000n),
+                ethers.ZeroAddress,
+                0,
+              ),
+          };
+        }
+
+        it("rounds the factor up: quoteMin 999_999 gives ceil(1e6 / 999_999) = 2 and accepts baseMax 2^127 - 1", async function () {
+          const { deploy } = await deployComposed(2n ** 127n - 1n, 999_999n);
+          const oracle = await deploy();
+          expect(await oracle.baseMaxAnswer()).to.equal(170_141_183_460_469_231_731_687_303_715_884_105_727n);
+          // (2^127 - 1) * 1e6 / 999_999 = (2^127 - 1) + (2^127 - 1) / 999_999 → 1.70141…e38, about half of 2^128:
+          // the rounded-up factor makes the limit conservative.
+          await expectHealthyPrice(oracle, 170_141_353_601_822_833_554_520_858_236_742_342_469n);
+        });
+
+        it("reverts OracleInvalidFeedConfig(baseFeed) when quoteMin is 999_999 and baseMax is 2^127", async function () {
+          const { oracleFactory, baseAddress, deploy } = await deployComposed(2n ** 127n, 999_999n);
+          await expect(deploy())
+            .to.be.revertedWithCustomError(oracleFactory, "OracleInvalidFeedConfig")
+            .withArgs(baseAddress);
+        });
+
+        it("skips the check when quoteMin equals scaleUp: quoteMin 1e6 accepts baseMax 2^128 - 2", async function () {
+          const { deploy } = await deployComposed(MAX_ACCEPTED_ANSWER, 1_000_000n);
+          const oracle = await deploy();
+          // (2^128 - 2) * 1e6 / 1e6.
+          await expectHealthyPrice(oracle, 340_282_366_920_938_463_463_374_607_431_768_211_454n);
+        });
+      });
+
+      describe("composed: ZERO(0)/DAI(18) from a 0-decimal and an 18-decimal feed, scaleUp = 10^(18 + 18 + 18) = 1e54", function () {
+        async function deployZeroDecimals(baseMax: bigint, quoteMin: bigint) {
+          const { oracleFactory, aggregatorFactory, tokenFactory, dai } =
+            await loadFixture(deployOracleFixture);
+          const zeroDecimals = await tokenFactory.deploy("Zero decimals", "ZERO", 0);
+          const base = await aggregatorFactory.deploy(0, baseMax);
+          const quote = await aggregatorFactory.deploy(18, quoteMin);
+          return {
+            oracleFactory,
+            baseAddress: await base.getAddress(),
+            deploy: () =>
+              oracleFactory.deploy(
+                zeroDecimals,
+                dai,
+                dayConfig(base, 1n, baseMax),
+                dayConfig(quote, quoteMin, 2_000_000_000_000_000_000n),
+                ethers.ZeroAddress,
+                0,
+              ),
+          };
+        }
+
+        // This pair used to overflow in Math.mulDiv (2e77 > 2^256) at price time; it is now refused at deployment.
+        it("reverts OracleInvalidFeedConfig(baseFeed) for any base bounds when quoteMin is 1: (2^128 - 1) / 1e54 = 0", async function () {
+          const { oracleFactory, baseAddress, deploy } = await deployZeroDecimals(2n, 1n);
+          await expect(deploy())
+            .to.be.revertedWithCustomError(oracleFactory, "OracleInvalidFeedConfig")
+            .withArgs(baseAddress);
+        });
+
+        it("accepts baseMax 340 when quoteMin is 1e18: (2^128 - 1) / 1e36 = 340.28… → 340; prices 340 ÷ 1 as 3.4e38", async function () {
+          const { deploy } = await deployZeroDecimals(340n, 1_000_000_000_000_000_000n);
+          const oracle = await deploy();
+          // 340 * 1e54 / 1e18 = 3.4e38 < 2^128 - 1 ≈ 3.4028e38.
+          await expectHealthyPrice(oracle, 340_000_000_000_000_000_000_000_000_000_000_000_000n);
+        });
+
+        it("reverts OracleInvalidFeedConfig(baseFeed) when quoteMin is 1e18 and baseMax is 341", async function () {
+          const { oracleFactory, baseAddress, deploy } = await deployZeroDecimals(
+            341n,
+            1_000_000_000_000_000_000n,
+          );
+          await expect(deploy())
+            .to.be.revertedWithCustomError(oracleFactory, "OracleInvalidFeedConfig")
+            .withArgs(baseAddress);
+        });
+      });
+    });
   });
 
   describe("public immutables", function () {
@@ -350,37 +562,44 @@ describe("ChainlinkPriceOracle", function () {
   });
 
   describe("decimal normalisation", function () {
-    /** Deploys a fresh oracle on fresh feeds with wide bounds (no sequencer). */
+    /**
+     * Deploys a fresh oracle on fresh feeds (no sequencer), with realistic bounds: the constructor refuses bounds
+     * that allow a price of 2^128 or more, which wide bounds do wherever the price is scaled up.
+     */
     async function deployPair(
       collateral: MockERC20,
       debt: MockERC20,
-      base: MockV3Aggregator,
-      quote?: MockV3Aggregator,
+      base: FeedConfig,
+      quote: FeedConfig = NO_QUOTE,
     ): Promise<ChainlinkPriceOracle> {
       const factory: ChainlinkPriceOracle__factory = await ethers.getContractFactory("ChainlinkPriceOracle");
-      return factory.deploy(
-        collateral,
-        debt,
-        wideConfig(base),
-        quote === undefined ? NO_QUOTE : wideConfig(quote),
-        ethers.ZeroAddress,
-        0,
-      );
+      return factory.deploy(collateral, debt, base, quote, ethers.ZeroAddress, 0);
     }
+
+    // Bounds of the feeds below, in their own decimals.
+    const ethUsd8 = (feed: MockV3Aggregator) => dayConfig(feed, ETH_USD_MIN, ETH_USD_MAX); // $10 to $100,000
+    const ethUsd18 = (feed: MockV3Aggregator) =>
+      dayConfig(feed, 10_000_000_000_000_000_000n, 100_000_000_000_000_000_000_000n); // $10 to $100,000
+    const btcUsd8 = (feed: MockV3Aggregator) => dayConfig(feed, 1_000_00000000n, 1_000_000_00000000n); // $1,000 to $1M
+    const btcUsd18 = (feed: MockV3Aggregator) =>
+      dayConfig(feed, 1_000_000_000_000_000_000_000n, 1_000_000_000_000_000_000_000_000n); // $1,000 to $1M
+    const stableUsd8 = (feed: MockV3Aggregator) => dayConfig(feed, USDC_USD_MIN, USDC_USD_MAX); // $0.95 to $1.05
+    const stableUsd18 = (feed: MockV3Aggregator) =>
+      dayConfig(feed, 950_000_000_000_000_000n, 1_050_000_000_000_000_000n); // $0.95 to $1.05
 
     describe("single feed", function () {
       it("prices WETH(18)/USDC(6) from an 8-decimal ETH/USD feed at 2000e8 as 2000e6", async function () {
         const { weth, usdc, aggregatorFactory } = await loadFixture(deployOracleFixture);
         const feed = await aggregatorFactory.deploy(8, 2_000_00000000n);
         // 10^(18 + 6) / 10^(18 + 8) → divide by 100: 2000e8 / 100 = 2000e6.
-        await expectHealthyPrice(await deployPair(weth, usdc, feed), 2_000_000_000n);
+        await expectHealthyPrice(await deployPair(weth, usdc, ethUsd8(feed)), 2_000_000_000n);
       });
 
       it("rounds WETH(18)/USDC(6) down when the 8-decimal answer is not a multiple of 100", async function () {
         const { weth, usdc, aggregatorFactory } = await loadFixture(deployOracleFixture);
         const feed = await aggregatorFactory.deploy(8, 2_000_12345678n);
         // 2000.12345678e8 / 100 = 2_000_123_456.78 → 2_000_123_456.
-        await expectHealthyPrice(await deployPair(weth, usdc, feed), 2_000_123_456n);
+        await expectHealthyPrice(await deployPair(weth, usdc, ethUsd8(feed)), 2_000_123_456n);
       });
 
       it("prices WBTC(8)/DAI(18) from an 8-decimal BTC/USD feed at 60000e8 as 6e32", async function () {
@@ -389,7 +608,7 @@ describe("ChainlinkPriceOracle", function () {
         // 10^(18 + 18) / 10^(8 + 8) → multiply by 1e20: 6e12 * 1e20 = 6e32
         // (1 sat = 6e-4 DAI = 6e14 DAI wei, times 1e18).
         await expectHealthyPrice(
-          await deployPair(wbtc, dai, feed),
+          await deployPair(wbtc, dai, btcUsd8(feed)),
           600_000_000_000_000_000_000_000_000_000_000n,
         );
       });
@@ -399,21 +618,24 @@ describe("ChainlinkPriceOracle", function () {
         const feed = await aggregatorFactory.deploy(8, 99_900_000n);
         // 10^(18 + 18) / 10^(6 + 8) → multiply by 1e22: 9.99e7 * 1e22 = 9.99e29
         // (1 USDC unit = 0.999e12 DAI wei, times 1e18).
-        await expectHealthyPrice(await deployPair(usdc, dai, feed), 999_000_000_000_000_000_000_000_000_000n);
+        await expectHealthyPrice(
+          await deployPair(usdc, dai, stableUsd8(feed)),
+          999_000_000_000_000_000_000_000_000_000n,
+        );
       });
 
       it("prices WETH(18)/DAI(18) from an 18-decimal feed at 2000e18 as the answer itself", async function () {
         const { weth, dai, aggregatorFactory } = await loadFixture(deployOracleFixture);
         const feed = await aggregatorFactory.deploy(18, 2_000_000_000_000_000_000_000n);
         // 10^(18 + 18) / 10^(18 + 18) = 1: priceWad = 2000e18 (1 wei ETH = 2000 wei DAI, times 1e18).
-        await expectHealthyPrice(await deployPair(weth, dai, feed), 2_000_000_000_000_000_000_000n);
+        await expectHealthyPrice(await deployPair(weth, dai, ethUsd18(feed)), 2_000_000_000_000_000_000_000n);
       });
 
       it("prices WBTC(8)/USDC(6) from an 18-decimal BTC/USD feed at 60000e18 as 6e20", async function () {
         const { wbtc, usdc, aggregatorFactory } = await loadFixture(deployOracleFixture);
         const feed = await aggregatorFactory.deploy(18, 60_000_000_000_000_000_000_000n);
         // 10^(18 + 6) / 10^(8 + 18) → divide by 100: 6e22 / 100 = 6e20 (1 sat = 600 USDC units, times 1e18).
-        await expectHealthyPrice(await deployPair(wbtc, usdc, feed), 600_000_000_000_000_000_000n);
+        await expectHealthyPrice(await deployPair(wbtc, usdc, btcUsd18(feed)), 600_000_000_000_000_000_000n);
       });
     });
 
@@ -424,7 +646,10 @@ describe("ChainlinkPriceOracle", function () {
         const quote = await aggregatorFactory.deploy(8, 99_900_000n);
         // 2000e8 * 10^(18 + 6 + 8) / (0.999e8 * 10^(18 + 8)) → multiply by 1e6:
         // 2000e8 * 1e6 / 0.999e8 = 2e17 / 9.99e7 = 2_002_002_002.002… → 2_002_002_002.
-        await expectHealthyPrice(await deployPair(weth, usdc, base, quote), 2_002_002_002n);
+        await expectHealthyPrice(
+          await deployPair(weth, usdc, ethUsd8(base), stableUsd8(quote)),
+          2_002_002_002n,
+        );
       });
 
       it("gives the same WETH/USDC price from an 18-decimal ETH/USD feed, scaling down instead of up", async function () {
@@ -433,7 +658,10 @@ describe("ChainlinkPriceOracle", function () {
         const quote = await aggregatorFactory.deploy(8, 99_900_000n);
         // 10^(18 + 6 + 8) / 10^(18 + 18) → divide by 1e4:
         // 2000e18 / (0.999e8 * 1e4) = 2e21 / 9.99e11 = 2_002_002_002.002… → 2_002_002_002.
-        await expectHealthyPrice(await deployPair(weth, usdc, base, quote), 2_002_002_002n);
+        await expectHealthyPrice(
+          await deployPair(weth, usdc, ethUsd18(base), stableUsd8(quote)),
+          2_002_002_002n,
+        );
       });
 
       it("prices WBTC(8)/DAI(18) from BTC/USD(8) at 60000e8 ÷ DAI/USD(18) at 1.0001e18, rounded down", async function () {
@@ -443,7 +671,7 @@ describe("ChainlinkPriceOracle", function () {
         // 6e12 * 10^(18 + 18 + 18) / (1.0001e18 * 10^(8 + 8)) = 6e12 * 1e38 / 1.0001e18 = 6e32 / 1.0001
         // = 599_940_005_999_400_059_994_000_599_940_005.9994… → …940_005.
         await expectHealthyPrice(
-          await deployPair(wbtc, dai, base, quote),
+          await deployPair(wbtc, dai, btcUsd8(base), stableUsd18(quote)),
           599_940_005_999_400_059_994_000_599_940_005n,
         );
       });
@@ -455,7 +683,7 @@ describe("ChainlinkPriceOracle", function () {
         // 1e8 * 10^(18 + 18 + 8) / (3000e8 * 10^(6 + 8)) = 1e8 * 1e30 / 3e11 = 3.333…e26 → 333…333 (27 digits)
         // (1 USDC unit = 1e-6 / 3000 ETH = 3.33e8 wei, times 1e18).
         await expectHealthyPrice(
-          await deployPair(usdc, weth, base, quote),
+          await deployPair(usdc, weth, stableUsd8(base), ethUsd8(quote)),
           333_333_333_333_333_333_333_333_333n,
         );
       });
@@ -651,13 +879,11 @@ describe("ChainlinkPriceOracle", function () {
             .withArgs(burnerAddress);
         });
 
-        it(`makes tryPrice revert OracleInsufficientGas(${role}Feed) too: a starved call is not reported as a broken feed`, async function () {
+        it(`makes tryPrice return (false, 0, 0), not revert, when the ${role} feed burns its whole 63/64 share`, async function () {
           const { deployWithFeed } = await fixture();
           const burner = await ethers.deployContract("GasBurningFeed", [8]);
           const oracle = await deployWithFeed(burner);
-          await expect(oracle.tryPrice({ gasLimit: 500_000n }))
-            .to.be.revertedWithCustomError(oracle, "OracleInsufficientGas")
-            .withArgs(await burner.getAddress());
+          await expectTryPrice(oracle, false, 0n, Status.Ok, 500_000n);
         });
 
         it(`reverts OracleInsufficientGas(${role}Feed) when a healthy but gas-hungry ${role} feed is starved by the caller`, async function () {
@@ -670,6 +896,15 @@ describe("ChainlinkPriceOracle", function () {
             .withArgs(await hungry.getAddress());
           // With the gas it needs, the same feed prices normally.
           expect(await oracle.price({ gasLimit: 3_000_000n })).to.equal(COMPOSED_PRICE);
+        });
+
+        it(`makes tryPrice return (false, 0, 0) when a healthy but gas-hungry ${role} feed is starved by the caller`, async function () {
+          const { deployWithFeed } = await fixture();
+          // tryPrice catches the OracleInsufficientGas of its sub-call: a starved call reads as unusable.
+          const hungry = await ethers.deployContract("GasHungryFeed", [8, healthyAnswer, 1_000_000n]);
+          const oracle = await deployWithFeed(hungry);
+          await expectTryPrice(oracle, false, 0n, Status.Ok, 500_000n);
+          await expectTryPrice(oracle, true, COMPOSED_PRICE, Status.Ok, 3_000_000n);
         });
       });
     });
@@ -867,38 +1102,58 @@ describe("ChainlinkPriceOracle", function () {
         await expectFeedFailure(oracle, "OracleSequencerRoundInvalid", [sequencerAddress]);
       });
 
-      it("reverts OracleFeedCallFailed(sequencerFeed) when the uptime feed reverts; tryPrice returns (false, 0, 0)", async function () {
-        const { oracleFactory, weth, usdc, ethUsdConfig } = await fixture();
-        const broken = await ethers.deployContract("RevertingFeed", [0]);
-        const oracle = await oracleFactory.deploy(weth, usdc, ethUsdConfig, NO_QUOTE, broken, GRACE_PERIOD);
-        await expectFeedFailure(oracle, "OracleFeedCallFailed", [await broken.getAddress()]);
-      });
-
-      it("reverts OracleFeedCallFailed(sequencerFeed) when the uptime feed returns 159 bytes; tryPrice returns (false, 0, 0)", async function () {
-        const { oracleFactory, weth, usdc, ethUsdConfig } = await fixture();
-        const malformed = await ethers.deployContract("MalformedFeed", [0, 0, 159]);
-        const oracle = await oracleFactory.deploy(
-          weth,
-          usdc,
-          ethUsdConfig,
+      // The constructor refuses an unreadable uptime feed, so these deploy on a healthy one and then break it.
+      async function switchableFixture() {
+        const f = await loadFixture(deployOracleFixture);
+        const upSince = BigInt(await time.latest()) - THIRTY_DAYS;
+        const uptime: SwitchableFeed = await ethers.deployContract("SwitchableFeed", [
+          0,
+          0,
+          upSince,
+          upSince,
+        ]);
+        const oracle = await f.oracleFactory.deploy(
+          f.weth,
+          f.usdc,
+          f.ethUsdConfig,
           NO_QUOTE,
-          malformed,
+          uptime,
           GRACE_PERIOD,
         );
-        await expectFeedFailure(oracle, "OracleFeedCallFailed", [await malformed.getAddress()]);
+        await expectHealthyPrice(oracle, SINGLE_PRICE);
+        return { oracle, uptime, uptimeAddress: await uptime.getAddress() };
+      }
+
+      it("reverts OracleFeedCallFailed(sequencerFeed) when the uptime feed starts reverting; tryPrice returns (false, 0, 0)", async function () {
+        const { oracle, uptime, uptimeAddress } = await switchableFixture();
+        await uptime.setMode(FeedMode.Reverting);
+        await expectFeedFailure(oracle, "OracleFeedCallFailed", [uptimeAddress]);
       });
 
-      it("reverts OracleInsufficientGas(sequencerFeed) when the uptime feed burns its whole 63/64 share", async function () {
-        const { oracleFactory, weth, usdc, ethUsdConfig } = await fixture();
-        const burner = await ethers.deployContract("GasBurningFeed", [0]);
-        const oracle = await oracleFactory.deploy(weth, usdc, ethUsdConfig, NO_QUOTE, burner, GRACE_PERIOD);
-        const burnerAddress = await burner.getAddress();
+      it("reverts OracleFeedCallFailed(sequencerFeed) when the uptime feed starts returning 159 bytes; tryPrice returns (false, 0, 0)", async function () {
+        const { oracle, uptime, uptimeAddress } = await switchableFixture();
+        await uptime.setMode(FeedMode.Truncated);
+        await expectFeedFailure(oracle, "OracleFeedCallFailed", [uptimeAddress]);
+      });
+
+      it("reverts OracleInsufficientGas(sequencerFeed) in price() and priceWithStatus() when the uptime feed burns its whole 63/64 share; tryPrice returns (false, 0, 0)", async function () {
+        const { oracle, uptime, uptimeAddress } = await switchableFixture();
+        await uptime.setMode(FeedMode.GasBurning);
         await expect(oracle.price({ gasLimit: 500_000n }))
           .to.be.revertedWithCustomError(oracle, "OracleInsufficientGas")
-          .withArgs(burnerAddress);
-        await expect(oracle.tryPrice({ gasLimit: 500_000n }))
+          .withArgs(uptimeAddress);
+        await expect(oracle.priceWithStatus({ gasLimit: 500_000n }))
           .to.be.revertedWithCustomError(oracle, "OracleInsufficientGas")
-          .withArgs(burnerAddress);
+          .withArgs(uptimeAddress);
+        await expectTryPrice(oracle, false, 0n, Status.Ok, 500_000n);
+      });
+
+      it("prices normally again once the uptime feed is readable again", async function () {
+        const { oracle, uptime } = await switchableFixture();
+        await uptime.setMode(FeedMode.Reverting);
+        await expectTryPrice(oracle, false, 0n, Status.Ok);
+        await uptime.setMode(FeedMode.Healthy);
+        await expectHealthyPrice(oracle, SINGLE_PRICE);
       });
     });
   });
@@ -927,13 +1182,15 @@ describe("ChainlinkPriceOracle", function () {
     });
 
     it("returns (false, 0, 0) when the composed price rounds to zero", async function () {
-      const { composed, ethUsd, usdcUsd, weth, usdc, oracleFactory } = await loadFixture(deployOracleFixture);
-      // Bounds down to 1 so that the base answer may be tiny: 1 * 1e6 / 1.05e8 → 0.
+      const { composed, ethUsd, usdcUsd, weth, usdc, oracleFactory, usdcUsdConfig } =
+        await loadFixture(deployOracleFixture);
+      // Base bounds down to 1 so that the base answer may be tiny: 1 * 1e6 / 1.05e8 → 0. (The quote's minAnswer,
+      // 0.95e8, exceeds the scale factor 1e6, so the wide base bounds pass the constructor's maximum-price check.)
       const oracle = await oracleFactory.deploy(
         weth,
         usdc,
         wideConfig(ethUsd),
-        wideConfig(usdcUsd),
+        usdcUsdConfig,
         ethers.ZeroAddress,
         0,
       );
@@ -944,10 +1201,13 @@ describe("ChainlinkPriceOracle", function () {
       await expectTryPrice(composed, false, 0n, Status.Ok);
     });
 
-    it("returns (false, 0, 0) when the uptime feed call fails, whatever the price feeds say", async function () {
+    it("returns (false, 0, 0) when the uptime feed call fails, although the price feed is healthy", async function () {
       const { oracleFactory, weth, usdc, ethUsdConfig } = await loadFixture(deployOracleFixture);
-      const broken = await ethers.deployContract("RevertingFeed", [0]);
-      const oracle = await oracleFactory.deploy(weth, usdc, ethUsdConfig, NO_QUOTE, broken, GRACE_PERIOD);
+      const upSince = BigInt(await time.latest()) - THIRTY_DAYS;
+      const uptime = await ethers.deployContract("SwitchableFeed", [0, 0, upSince, upSince]);
+      const oracle = await oracleFactory.deploy(weth, usdc, ethUsdConfig, NO_QUOTE, uptime, GRACE_PERIOD);
+      await expectTryPrice(oracle, true, SINGLE_PRICE, Status.Ok);
+      await uptime.setMode(FeedMode.Reverting);
       await expectTryPrice(oracle, false, 0n, Status.Ok);
     });
 
@@ -963,32 +1223,6 @@ describe("ChainlinkPriceOracle", function () {
       const { l2, sequencer } = await loadFixture(deployOracleFixture);
       await sequencer.updateAnswer(1);
       await expectTryPrice(l2, true, SINGLE_PRICE, Status.SequencerDown);
-    });
-  });
-
-  describe("limits of the price arithmetic (current behaviour)", function () {
-    // Not an oracle error: with SCALE_UP = 1e54 (0-decimal collateral and base feed, 18-decimal debt and quote
-    // feed), base * 1e54 / quote exceeds 2^256 once base > ~1.16e23 with quote = 1, and Math.mulDiv panics.
-    // `tryPrice()` is documented as never reverting, but reverts here too.
-    it("panics with 0x11 in price() and tryPrice() when the composed price exceeds 2^256", async function () {
-      const { tokenFactory, dai, aggregatorFactory, oracleFactory } = await loadFixture(deployOracleFixture);
-      const zeroDecimals = await tokenFactory.deploy("Zero decimals", "ZERO", 0);
-      const base = await aggregatorFactory.deploy(0, 200_000_000_000_000_000_000_000n); // 2e23
-      const quote = await aggregatorFactory.deploy(18, 1n);
-      const oracle = await oracleFactory.deploy(
-        zeroDecimals,
-        dai,
-        wideConfig(base),
-        wideConfig(quote),
-        ethers.ZeroAddress,
-        0,
-      );
-      // 2e23 * 10^(18 + 18 + 18) / (1 * 10^(0 + 0)) = 2e77 > 2^256 - 1 ≈ 1.158e77.
-      await expect(oracle.price()).to.be.revertedWithPanic(0x11);
-      await expect(oracle.tryPrice()).to.be.revertedWithPanic(0x11);
-
-      await base.updateAnswer(100_000_000_000_000_000_000_000n); // 1e23 * 1e54 = 1e77 < 2^256: fits
-      await expectHealthyPrice(oracle, 10n ** 77n);
     });
   });
 });

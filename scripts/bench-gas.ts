@@ -1,0 +1,265 @@
+/**
+ * Gas benchmark: runs fixed scenarios on the in-process Hardhat network with gas-realistic Chainlink feeds
+ * (an OCR-style aggregator behind a phase-aware proxy) and records each key call's receipt `gasUsed`
+ * (21,000 base and calldata included) in gas-snapshot.json.
+ *
+ *   npm run bench:gas              measure and rewrite gas-snapshot.json
+ *   npm run bench:gas -- --check   measure and fail if any figure rose more than 1 % over the snapshot
+ */
+process.env.HARDHAT_NETWORK ||= "hardhat";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import hre from "hardhat";
+import type { ContractTransactionResponse } from "ethers";
+import {
+  ChainlinkPriceOracle__factory,
+  LendingMarket__factory,
+  type LendingMarket,
+  type MockERC20,
+  type OcrStyleAggregator,
+  type PhasedAggregatorProxy,
+} from "../typechain-types";
+import { compareSnapshots, formatTable, type GasSnapshot } from "./lib/gas";
+
+const { ethers, network } = hre;
+const SNAPSHOT_PATH = join(__dirname, "..", "gas-snapshot.json");
+const TOLERANCE = 0.01;
+const MAX = ethers.MaxUint256;
+const E8 = 10n ** 8n;
+const NO_QUOTE = { feed: ethers.ZeroAddress, heartbeatSeconds: 0, minAnswer: 0, maxAnswer: 0 };
+
+async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
+  const receipt = await (await tx).wait();
+  if (!receipt) throw new Error("no receipt");
+  return receipt.gasUsed;
+}
+
+async function increase(seconds: number) {
+  await network.provider.send("evm_increaseTime", [seconds]);
+  await network.provider.send("evm_mine", []);
+}
+
+async function deployFeed(decimals: number, description: string, answer: bigint) {
+  const aggregator = (await ethers.deployContract("OcrStyleAggregator", [
+    decimals,
+    description,
+    answer,
+  ])) as unknown as OcrStyleAggregator;
+  const proxy = (await ethers.deployContract("PhasedAggregatorProxy", [
+    aggregator,
+  ])) as unknown as PhasedAggregatorProxy;
+  return { aggregator, proxy };
+}
+
+async function main() {
+  const check = process.argv.includes("--check");
+  const [deployer, admin, lender, keeper, buyer, ...borrowers] = await ethers.getSigners();
+  const figures: GasSnapshot = {};
+
+  // ---------------------------------------------------------------- tokens, feeds, oracles
+  const weth = (await ethers.deployContract("MockERC20", [
+    "Wrapped Ether",
+    "WETH",
+    18,
+  ])) as unknown as MockERC20;
+  const usdc = (await ethers.deployContract("MockERC20", ["USD Coin", "USDC", 18])) as unknown as MockERC20;
+  const ethUsd = await deployFeed(8, "ETH / USD", 2_000n * E8);
+  const usdcUsd = await deployFeed(8, "USDC / USD", E8);
+  const sequencer = await deployFeed(0, "L2 Sequencer Uptime Status Feed", 0n);
+  const now = (await ethers.provider.getBlock("latest"))!.timestamp;
+  await sequencer.aggregator.transmitAt(0, now - 86_400);
+
+  const ethUsdConfig = {
+    feed: ethUsd.proxy,
+    heartbeatSeconds: 3_600,
+    minAnswer: E8,
+    maxAnswer: 1_000_000n * E8,
+  };
+  const usdcUsdConfig = {
+    feed: usdcUsd.proxy,
+    heartbeatSeconds: 86_400,
+    minAnswer: E8 / 2n,
+    maxAnswer: 2n * E8,
+  };
+  const oracleFactory = new ChainlinkPriceOracle__factory(deployer);
+  const oneFeed = await oracleFactory.deploy(weth, usdc, ethUsdConfig, NO_QUOTE, ethers.ZeroAddress, 0);
+  const twoFeeds = await oracleFactory.deploy(weth, usdc, ethUsdConfig, usdcUsdConfig, ethers.ZeroAddress, 0);
+  const twoFeedsSeq = await oracleFactory.deploy(
+    weth,
+    usdc,
+    ethUsdConfig,
+    usdcUsdConfig,
+    sequencer.proxy,
+    3_600,
+  );
+  figures["oracle.price (1 feed)"] = await gasOf(oneFeed.price.send());
+  figures["oracle.price (2 feeds)"] = await gasOf(twoFeeds.price.send());
+  figures["oracle.price (2 feeds + sequencer)"] = await gasOf(twoFeedsSeq.price.send());
+
+  // ---------------------------------------------------------------- market (one feed through a proxy)
+  const rateModel = await ethers.deployContract("KinkedRateModel", [
+    0n,
+    ethers.parseEther("0.04"),
+    ethers.parseEther("0.6"),
+    ethers.parseEther("0.8"),
+  ]);
+  const marketFactory = new LendingMarket__factory(deployer);
+  const factory = await ethers.deployContract("MarketFactory", [
+    deployer.address,
+    ethers.keccak256(marketFactory.bytecode),
+  ]);
+  const unit = 10n ** 18n;
+  const params = {
+    maxLtvBps: 7500,
+    softLtvBps: 8000,
+    hardLtvBps: 9000,
+    targetLtvBps: 7200,
+    closeFactorMinBps: 1000,
+    closeFactorMaxBps: 5000,
+    incentiveMinBps: 100,
+    incentiveMaxBps: 500,
+    incentiveHardMinBps: 200,
+    reserveFactorBps: 1000,
+    volLowBps: 5000,
+    volHighBps: 15000,
+    stepIntervalSeconds: 600,
+    paceWindowSeconds: 3600,
+    confirmDelaySeconds: 900,
+    volTauSeconds: 86_400,
+    maxSoftSeizePerWindow: 10_000_000n * unit,
+    keeperTip: 1n * unit,
+    minDebt: 100n * unit,
+  };
+  const config = {
+    collateralToken: weth,
+    debtToken: usdc,
+    oracle: oneFeed,
+    rateModel,
+    params,
+    admin: admin.address,
+    guardian: admin.address,
+    name: "Gradual WETH/USDC",
+    symbol: "gWETH-USDC",
+  };
+  const marketAddress = await factory.createMarket.staticCall(marketFactory.bytecode, config);
+  await factory.createMarket(marketFactory.bytecode, config);
+  const market = LendingMarket__factory.connect(marketAddress, deployer) as LendingMarket;
+
+  const everyone = [lender, keeper, buyer, ...borrowers];
+  for (const s of everyone) {
+    await usdc.mint(s.address, 100_000_000n * unit);
+    await usdc.connect(s).approve(market, MAX);
+    await weth.connect(s).approve(market, MAX);
+  }
+  for (const b of borrowers) await weth.mint(b.address, 1_000n * unit);
+
+  // ---------------------------------------------------------------- lenders
+  figures["vault.deposit (new lender)"] = await gasOf(
+    market.connect(lender).deposit(5_000_000n * unit, lender.address),
+  );
+  figures["vault.withdraw (partial)"] = await gasOf(
+    market.connect(lender).withdraw(1_000n * unit, lender.address, lender.address),
+  );
+
+  // ---------------------------------------------------------------- borrowers: 106 positions at LTV 0.745 / 0.70
+  // b..f and the rest borrow first, so that the measured calls meet initialised market state.
+  const [a, b, c, d, e, f, ...rest] = borrowers;
+  for (const s of [b, c, d, e, f]) {
+    await market.connect(s).supplyCollateral(s.address, 10n * unit);
+    await market.connect(s).borrow(14_900n * unit, s.address);
+  }
+  for (const s of rest) {
+    await market.connect(s).supplyCollateral(s.address, 10n * unit);
+    await market.connect(s).borrow(14_000n * unit, s.address);
+  }
+  await increase(60);
+  await ethUsd.aggregator.transmit(2_000n * E8);
+  figures["supplyCollateral (new position)"] = await gasOf(
+    market.connect(a).supplyCollateral(a.address, 10n * unit),
+  );
+  figures["borrow (first: registers the borrower)"] = await gasOf(
+    market.connect(a).borrow(14_000n * unit, a.address),
+  );
+  await increase(60);
+  await ethUsd.aggregator.transmit(2_000n * E8);
+  figures["borrow (later)"] = await gasOf(market.connect(a).borrow(500n * unit, a.address));
+  figures["repay (partial)"] = await gasOf(market.connect(a).repay(a.address, 100n * unit));
+  figures["withdrawCollateral (with debt)"] = await gasOf(
+    market.connect(a).withdrawCollateral(unit / 100n, a.address),
+  );
+
+  // ---------------------------------------------------------------- soft zone: price -7.5 %, smoothed price converges
+  for (let i = 0; i < 20; i++) {
+    await increase(180);
+    await ethUsd.aggregator.transmit(1_850n * E8);
+    await market.connect(keeper).updatePriceState();
+  }
+  figures["liquidationStep soft (first: keeper holds no collateral)"] = await gasOf(
+    market.connect(keeper).liquidationStep(b.address, MAX, 0, "0x"),
+  );
+  figures["liquidationStep soft (following)"] = await gasOf(
+    market.connect(keeper).liquidationStep(c.address, MAX, 0, "0x"),
+  );
+  const flash = await ethers.deployContract("FlashKeeper", [
+    market,
+    weth,
+    usdc,
+    buyer.address,
+    1_850n * 10n ** 18n,
+  ]);
+  await usdc.connect(buyer).approve(flash, MAX);
+  figures["liquidationStep soft (flash, callback sells)"] = await gasOf(flash.step(d.address, MAX, 0));
+
+  // ---------------------------------------------------------------- upkeep over 100 borrowers
+  const upkeep = await ethers.deployContract("LiquidationUpkeep", [market, deployer.address, 100, 5]);
+  await usdc.mint(await upkeep.getAddress(), 1_000_000n * unit);
+  const checkTx = await upkeep.checkUpkeep.populateTransaction("0x");
+  figures["upkeep.checkUpkeep (100 borrowers, estimate)"] = await ethers.provider.estimateGas({
+    ...checkTx,
+    from: keeper.address,
+  });
+  await increase(600);
+  await ethUsd.aggregator.transmit(1_850n * E8);
+  const [needed, performData] = await upkeep.checkUpkeep("0x");
+  if (!needed) throw new Error("upkeep found nothing to do");
+  const decoded = ethers.AbiCoder.defaultAbiCoder().decode(["address[]", "bool", "uint256"], performData);
+  const steps = BigInt((decoded[0] as string[]).length);
+  const performGas = await gasOf(upkeep.connect(keeper).performUpkeep(performData));
+  figures[`upkeep.performUpkeep (per step, ${steps} steps)`] = performGas / steps;
+
+  // ---------------------------------------------------------------- hard zone and bad debt
+  await ethUsd.aggregator.transmit(1_500n * E8); // LTV 0.75 / 1500 * 2000 = 1.0 > hardLtv
+  figures["liquidationStep hard (full close)"] = await gasOf(
+    market.connect(keeper).liquidationStep(e.address, MAX, 0, "0x"),
+  );
+  await ethUsd.aggregator.transmit(1_200n * E8); // collateral 12,000 < debt 15,000 x 1.02
+  figures["liquidationStep hard (bad debt written off)"] = await gasOf(
+    market.connect(keeper).liquidationStep(f.address, MAX, 0, "0x"),
+  );
+
+  // ---------------------------------------------------------------- report
+  const snapshot: GasSnapshot = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, v]));
+  console.log(formatTable(snapshot));
+  if (check) {
+    const committed = JSON.parse(readFileSync(SNAPSHOT_PATH, "utf8")) as Record<string, number>;
+    const problems = compareSnapshots(committed, snapshot, TOLERANCE);
+    if (problems.length > 0) {
+      console.error(`Gas rose more than ${TOLERANCE * 100} % (or figures changed):\n${problems.join("\n")}`);
+      process.exitCode = 1;
+      return;
+    }
+    console.log(`gas check passed: every figure within ${TOLERANCE * 100} % of ${SNAPSHOT_PATH}`);
+  } else {
+    writeFileSync(
+      SNAPSHOT_PATH,
+      JSON.stringify(Object.fromEntries(Object.entries(snapshot).map(([k, v]) => [k, Number(v)])), null, 2) +
+        "\n",
+    );
+    console.log(`wrote ${SNAPSHOT_PATH}`);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

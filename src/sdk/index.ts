@@ -1,0 +1,4 @@
+export * from "./math";
+export * from "./types";
+export * from "./schedule";
+export * from "./smoothing";

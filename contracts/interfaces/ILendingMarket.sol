@@ -69,7 +69,8 @@ enum StepStatus {
     TooSoon,
     Unconfirmed,
     PaceCapReached,
-    LeavesDust
+    LeavesDust,
+    RepayTooSmall
 }
 
 /// @notice The full state of one position, as a frontend or keeper wants it.

@@ -29,7 +29,8 @@ library LiquidationSchedule {
 
     // ---------------------------------------------------------------- validation
 
-    /// @notice Reverts with `code` (see MECHANISM.md, "Parameter bounds") unless every bound holds.
+    /// @notice Whether every bound holds; when not, `code` names the first that fails (MECHANISM.md, "Parameters:
+    /// defaults and bounds"). The market reverts `MarketInvalidParams(code)`.
     function validate(MarketParams memory p) internal pure returns (bool ok, uint256 code) {
         if (p.maxLtvBps == 0 || p.maxLtvBps >= p.softLtvBps) return (false, 1);
         if (p.softLtvBps > p.hardLtvBps) return (false, 2);
@@ -202,6 +203,10 @@ library LiquidationSchedule {
             s.status = StepStatus.Healthy;
             return (s, 0);
         }
+        if (x.maxRepay == 0) {
+            s.status = StepStatus.RepayTooSmall;
+            return (s, 0);
+        }
 
         uint256 fullRepay;
         uint256 maxRepay;
@@ -219,8 +224,14 @@ library LiquidationSchedule {
                 s.status = StepStatus.PaceCapReached;
                 return (s, 0);
             }
+            // A soft step takes at least half of what is allowed now, so that a dust step cannot restart the
+            // position's spacing clock and stall its unwinding.
+            if (x.maxRepay < maxRepay - maxRepay / 2) {
+                s.status = StepStatus.RepayTooSmall;
+                return (s, 0);
+            }
         } else {
-            (s.incentiveWad, fullRepay, payout) = hardTerms(p, x.debt, value);
+            (s.incentiveWad, fullRepay, payout) = hardTerms(p, x.debt, x.collateral, x.spotPriceWad);
             maxRepay = fullRepay;
         }
 
@@ -236,7 +247,7 @@ library LiquidationSchedule {
                 );
                 s.repaid = s.repaid.min(cap);
                 if (s.repaid == 0) {
-                    s.status = StepStatus.LeavesDust;
+                    (s.status, s.seized) = (StepStatus.LeavesDust, 0);
                     return (s, 0);
                 }
                 s.seized = _seize(x, s.repaid, fullRepay, s.incentiveWad, payout);
@@ -252,22 +263,24 @@ library LiquidationSchedule {
         s.status = StepStatus.Ready;
     }
 
-    /// @notice Hard-zone terms: incentive (WAD), the repay that closes the position, and whether collateral is
-    /// paid pro rata. Collateral worth at least D (1 + incMax): incMax, repay up to D. Worth at least
-    /// D (1 + incHardMin): the keeper repays D for all collateral (incentive V/D - 1, rounded down), so no loss
-    /// is booked. Below that: incHardMin, the keeper repays V / (1 + incHardMin) (rounded up) for all
-    /// collateral and the rest of the debt is written off.
+    /// @notice Hard-zone terms: incentive (WAD), the repay that closes the position, and how collateral is paid.
+    /// Collateral worth at least D (1 + incMax): incMax, repay up to D. Worth at least D (1 + incHardMin): the
+    /// keeper repays D for all collateral (incentive V/D - 1, rounded down), so no loss is booked. Below that:
+    /// incHardMin, the keeper repays V / (1 + incHardMin) (rounded up) for all collateral and the rest of the
+    /// debt is written off. The rows are chosen, and the last repay computed, from the exact product C x P
+    /// (below 2^240), not from the rounded value, so that splitting a step cannot move it across a row.
     function hardTerms(
         MarketParams memory p,
         uint256 debt,
-        uint256 value
+        uint256 collateral,
+        uint256 priceWad
     ) internal pure returns (uint256 incentive, uint256 fullRepay, Payout payout) {
+        uint256 valueTimesWad = collateral * priceWad;
         uint256 incMax = WadMath.bpsToWad(p.incentiveMaxBps);
-        if (value >= debt.wadMulUp(WAD + incMax)) return (incMax, debt, Payout.AtIncentive);
+        if (valueTimesWad >= debt * (WAD + incMax)) return (incMax, debt, Payout.AtIncentive);
         uint256 incFloor = WadMath.bpsToWad(p.incentiveHardMinBps);
-        if (value >= debt.wadMulUp(WAD + incFloor))
-            return (value.wadDivDown(debt) - WAD, debt, Payout.ProRata);
-        return (incFloor, value.mulDivUp(WAD, WAD + incFloor), Payout.AllForCover);
+        if (valueTimesWad >= debt * (WAD + incFloor)) return (valueTimesWad / debt - WAD, debt, Payout.ProRata);
+        return (incFloor, valueTimesWad.mulDivUp(1, WAD + incFloor), Payout.AllForCover);
     }
 
     /// @dev Spacing (volatility-scaled), sequencer and wick filter checks of a soft step.
@@ -302,7 +315,8 @@ library LiquidationSchedule {
         uint256 cf = closeFactorWad(p, q, volMultiplierWad(p, x.varianceWad));
         // Close-factor cap rounds down (the keeper may take less, never more).
         fullRepay = x.debt.wadMulDown(cf).min(targetRepay(p, x.debt, value, incentive)).min(x.debt);
-        if (x.debt - fullRepay < p.minDebt) fullRepay = x.debt;
+        // Close rather than leave dust, or when the close factor rounds a tiny debt's step to nothing.
+        if (fullRepay == 0 || x.debt - fullRepay < p.minDebt) fullRepay = x.debt;
     }
 
     /// @dev Collateral for `repaid`: pro rata C r / D in the covered hard case, all of it for the closing repay

@@ -36,7 +36,8 @@ library PriceSmoothing {
     /// @notice Variance (annualised, WAD) after a return from `lastPrice` to `spot` over `elapsed` seconds:
     /// v (1 - w) + r^2 * YEAR / max(elapsed, tau), with w = min(elapsed / tau, 1) and |r| capped at 50 %.
     /// For elapsed <= tau this is the EWMA of the per-update variance rate r^2 / elapsed with weight
-    /// elapsed / tau, so the estimate does not depend on how often it is updated. Rounded down; capped.
+    /// elapsed / tau, so the estimate does not depend on how often it is updated. The new sample rounds down,
+    /// the decay of the old estimate too (keeping under 1 wei more of it); the result is capped.
     function nextVariance(
         uint256 variance,
         uint256 lastPrice,

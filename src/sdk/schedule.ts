@@ -93,19 +93,26 @@ enum Payout {
   AllForCover,
 }
 
+/** Hard-zone row, chosen from the exact C × P (as the contract does), with its incentive and closing repay. */
 export function hardTerms(
   p: MarketParams,
   debt: bigint,
-  value: bigint,
+  collateral: bigint,
+  priceWad: bigint,
 ): { incentive: bigint; fullRepay: bigint; payout: Payout } {
+  const valueTimesWad = collateral * priceWad;
   const incMax = bpsToWad(p.incentiveMaxBps);
-  if (value >= wadMulUp(debt, WAD + incMax))
+  if (valueTimesWad >= debt * (WAD + incMax))
     return { incentive: incMax, fullRepay: debt, payout: Payout.AtIncentive };
   const incFloor = bpsToWad(p.incentiveHardMinBps);
-  if (value >= wadMulUp(debt, WAD + incFloor)) {
-    return { incentive: wadDivDown(value, debt) - WAD, fullRepay: debt, payout: Payout.ProRata };
+  if (valueTimesWad >= debt * (WAD + incFloor)) {
+    return { incentive: valueTimesWad / debt - WAD, fullRepay: debt, payout: Payout.ProRata };
   }
-  return { incentive: incFloor, fullRepay: mulDivUp(value, WAD, WAD + incFloor), payout: Payout.AllForCover };
+  return {
+    incentive: incFloor,
+    fullRepay: mulDivUp(valueTimesWad, 1n, WAD + incFloor),
+    payout: Payout.AllForCover,
+  };
 }
 
 function seize(x: StepInputs, repaid: bigint, fullRepay: bigint, incentive: bigint, payout: Payout): bigint {
@@ -135,6 +142,7 @@ export function plan(p: MarketParams, x: StepInputs): { plan: StepPlan; nextAt: 
   const ltvBefore = ltvWad(x.debt, value);
   const zone = zoneOf(p, x.debt, ltvBefore);
   if (zone === Zone.Healthy) return { plan: emptyPlan(StepStatus.Healthy, zone, ltvBefore), nextAt: 0n };
+  if (x.maxRepay === 0n) return { plan: emptyPlan(StepStatus.RepayTooSmall, zone, ltvBefore), nextAt: 0n };
 
   let incentive: bigint;
   let fullRepay: bigint;
@@ -155,11 +163,17 @@ export function plan(p: MarketParams, x: StepInputs): { plan: StepPlan; nextAt: 
     incentive = softIncentiveWad(p, q);
     const cf = closeFactorWad(p, q, volMultiplierWad(p, x.varianceWad));
     fullRepay = min(wadMulDown(x.debt, cf), targetRepay(p, x.debt, value, incentive), x.debt);
-    if (x.debt - fullRepay < p.minDebt) fullRepay = x.debt;
+    if (fullRepay === 0n || x.debt - fullRepay < p.minDebt) fullRepay = x.debt;
     maxRepay = min(fullRepay, mulDivDown(x.paceRoom, WAD, WAD + incentive));
     if (maxRepay === 0n) return { plan: emptyPlan(StepStatus.PaceCapReached, zone, ltvBefore), nextAt: 0n };
+    if (x.maxRepay < maxRepay - maxRepay / 2n) {
+      return {
+        plan: { ...emptyPlan(StepStatus.RepayTooSmall, zone, ltvBefore), incentiveWad: incentive },
+        nextAt: 0n,
+      };
+    }
   } else {
-    ({ incentive, fullRepay, payout } = hardTerms(p, x.debt, value));
+    ({ incentive, fullRepay, payout } = hardTerms(p, x.debt, x.collateral, x.spotPriceWad));
     maxRepay = fullRepay;
   }
 
@@ -173,7 +187,12 @@ export function plan(p: MarketParams, x: StepInputs): { plan: StepPlan; nextAt: 
         mulDivDown(zeroFloorSub(value, p.minDebt), WAD, WAD + incentive),
       );
       repaid = min(repaid, cap);
-      if (repaid === 0n) return { plan: emptyPlan(StepStatus.LeavesDust, zone, ltvBefore), nextAt: 0n };
+      if (repaid === 0n) {
+        return {
+          plan: { ...emptyPlan(StepStatus.LeavesDust, zone, ltvBefore), incentiveWad: incentive },
+          nextAt: 0n,
+        };
+      }
       seized = seize(x, repaid, fullRepay, incentive, payout);
     }
   }

@@ -17,6 +17,7 @@ export enum StepStatus {
   Unconfirmed = 6,
   PaceCapReached = 7,
   LeavesDust = 8,
+  RepayTooSmall = 9,
 }
 
 export enum OracleStatus {

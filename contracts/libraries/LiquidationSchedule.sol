@@ -279,7 +279,8 @@ library LiquidationSchedule {
         uint256 incMax = WadMath.bpsToWad(p.incentiveMaxBps);
         if (valueTimesWad >= debt * (WAD + incMax)) return (incMax, debt, Payout.AtIncentive);
         uint256 incFloor = WadMath.bpsToWad(p.incentiveHardMinBps);
-        if (valueTimesWad >= debt * (WAD + incFloor)) return (valueTimesWad / debt - WAD, debt, Payout.ProRata);
+        if (valueTimesWad >= debt * (WAD + incFloor))
+            return (valueTimesWad / debt - WAD, debt, Payout.ProRata);
         return (incFloor, valueTimesWad.mulDivUp(1, WAD + incFloor), Payout.AllForCover);
     }
 

@@ -61,6 +61,8 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         uint256 ema;
         uint256 variance;
         uint256 paceUsed;
+        uint256 sampledPrice;
+        uint256 sampledAt;
     }
 
     IERC20 internal immutable COLLATERAL;
@@ -73,21 +75,21 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     mapping(address account => Position) internal _positions;
     address[] internal _borrowers;
 
-    // slot: debt totals and interest
+    // slot: debt totals and interest (the index may grow 7.9e10-fold; timestamps fit until 2106)
     uint128 internal _totalNormDebt;
-    uint88 internal _borrowIndex;
-    uint40 internal _lastAccrualAt;
+    uint96 internal _borrowIndex;
+    uint32 internal _lastAccrualAt;
     // slot: cash and reserves
     uint128 internal _cash;
     uint128 internal _reserves;
-    // slot: price smoothing
+    // slot: smoothed price, and the price at the last variance sample
     uint128 internal _emaPrice;
-    uint128 internal _lastPrice;
-    // slot: variance and pace
+    uint128 internal _sampledPrice;
+    // slot: when the smoothed price and pace bucket last moved, variance, pace, when variance was last sampled
     uint40 internal _priceUpdatedAt;
     uint64 internal _variance;
     uint112 internal _paceUsed;
-    uint40 internal _paceUpdatedAt;
+    uint40 internal _sampledAt;
 
     /// @param collateral_ Collateral token (must differ from the debt token).
     /// @param debtToken Debt token, the vault's asset.
@@ -121,8 +123,8 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         oracle = oracle_;
         rateModel = rateModel_;
         _setParams(params_);
-        _borrowIndex = uint88(WAD);
-        _lastAccrualAt = uint40(block.timestamp);
+        _borrowIndex = uint96(WAD);
+        _lastAccrualAt = uint32(block.timestamp);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         if (guardian != address(0)) _grantRole(GUARDIAN_ROLE, guardian);
     }
@@ -237,6 +239,9 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         c.totalNormDebt -= normRepaid;
         c.cash += repaid - s.tip;
         c.reserves -= s.tip;
+        // Bad debt falls on lenders; once their assets are gone, the rest falls on reserves (reserves never claim
+        // more than the market holds, so later deposits are not drawn into the gap).
+        if (s.badDebt != 0) c.reserves = c.reserves.min(c.cash + c.totalNormDebt.wadMulUp(c.index));
         // Pace counts the seized value rounded up, so the bucket fills no slower than collateral leaves.
         if (s.zone == Zone.Soft) c.paceUsed += seized.wadMulUp(c.spot);
         _store(c);
@@ -311,9 +316,10 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     // ================================================================ ERC-4626 (lenders)
 
     /// @notice Cash plus debt owed, less reserves, with interest to now.
+    /// Reserves are a senior claim: should bad debt ever exceed what lenders have, lenders' assets are zero.
     function totalAssets() public view override returns (uint256) {
         Ctx memory c = _load();
-        return c.cash + c.totalNormDebt.wadMulUp(c.index) - c.reserves;
+        return (c.cash + c.totalNormDebt.wadMulUp(c.index)).zeroFloorSub(c.reserves);
     }
 
     /// @notice Zero while paused.
@@ -455,8 +461,9 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
 
     /// @inheritdoc ILendingMarket
     function borrowersSlice(uint256 start, uint256 count) external view returns (address[] memory slice) {
-        uint256 end = (start + count).min(_borrowers.length);
-        if (start >= end) return slice;
+        uint256 length = _borrowers.length;
+        if (start >= length) return slice;
+        uint256 end = count > length - start ? length : start + count;
         slice = new address[](end - start);
         for (uint256 i = start; i < end; ++i) {
             slice[i - start] = _borrowers[i];
@@ -507,46 +514,52 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     /// @dev Moves the smoothed price, variance and pace bucket to now, in memory, given `c.spot`.
     function _loadPriceState(Ctx memory c) internal view {
         c.priceLoaded = true;
-        uint256 lastPrice = _lastPrice;
-        uint256 updatedAt = _priceUpdatedAt;
-        if (lastPrice == 0) {
-            c.ema = c.spot;
+        (c.sampledPrice, c.sampledAt, c.variance) = (_sampledPrice, _sampledAt, _variance);
+        if (c.sampledPrice == 0) {
+            // First observation: everything starts at spot.
+            (c.ema, c.sampledPrice, c.sampledAt) = (c.spot, c.spot, block.timestamp);
             return;
         }
-        uint256 elapsed = block.timestamp - updatedAt;
+        uint256 elapsed = block.timestamp - _priceUpdatedAt;
         c.ema = PriceSmoothing.nextEma(_emaPrice, c.spot, elapsed, _params.confirmDelaySeconds);
-        c.variance = PriceSmoothing.nextVariance(
-            _variance,
-            lastPrice,
-            c.spot,
-            elapsed,
-            _params.volTauSeconds
-        );
         c.paceUsed = PriceSmoothing.drainedPace(
             _paceUsed,
-            block.timestamp - _paceUpdatedAt,
+            elapsed,
             _params.maxSoftSeizePerWindow,
             _params.paceWindowSeconds
         );
+        // Returns are sampled at most once per VARIANCE_SAMPLE_SECONDS, so calling updatePriceState more often
+        // cannot thin the estimate out.
+        uint256 sinceSample = block.timestamp - c.sampledAt;
+        if (sinceSample >= PriceSmoothing.VARIANCE_SAMPLE_SECONDS) {
+            c.variance = PriceSmoothing.nextVariance(
+                c.variance,
+                c.sampledPrice,
+                c.spot,
+                sinceSample,
+                _params.volTauSeconds
+            );
+            (c.sampledPrice, c.sampledAt) = (c.spot, block.timestamp);
+        }
     }
 
     /// @dev Writes back what `_load` (and `_loadPriceState`) read, with the action's changes, and emits the
     /// accrual and price-state events when they moved.
     function _store(Ctx memory c) internal {
         _totalNormDebt = c.totalNormDebt.toUint128();
-        _borrowIndex = c.index.toUint88();
-        _lastAccrualAt = uint40(block.timestamp);
+        _borrowIndex = c.index.toUint96();
+        _lastAccrualAt = uint32(block.timestamp);
         _cash = c.cash.toUint128();
         _reserves = c.reserves.toUint128();
         if (c.interest != 0) emit InterestAccrued(c.index, c.interest, c.reserveShare);
         if (!c.priceLoaded) return;
         bool moved = _priceUpdatedAt != block.timestamp;
         _emaPrice = c.ema.toUint128();
-        _lastPrice = c.spot.toUint128();
+        _sampledPrice = c.sampledPrice.toUint128();
         _priceUpdatedAt = uint40(block.timestamp);
         _variance = uint64(c.variance); // capped at 16e18 < 2^64 by PriceSmoothing
         _paceUsed = c.paceUsed.toUint112();
-        _paceUpdatedAt = uint40(block.timestamp);
+        _sampledAt = uint40(c.sampledAt);
         if (moved) emit PriceStateUpdated(c.spot, c.ema, c.variance);
     }
 

@@ -157,7 +157,8 @@ interface ILendingMarket {
         uint256 ltvBeforeWad,
         uint256 ltvAfterWad
     );
-    /// @notice Debt written off against lenders when a step took all of a position's collateral.
+    /// @notice Debt written off when a step took all of a position's collateral: `amount` is the fall of
+    /// `cash + totalDebt`. Lenders bear it up to their assets; only what exceeds them comes off reserves.
     event BadDebtRealized(address indexed account, uint256 amount);
     /// @notice Interest accrued since the last accrual; `reserveShare` of it went to reserves.
     event InterestAccrued(uint256 borrowIndexWad, uint256 interest, uint256 reserveShare);

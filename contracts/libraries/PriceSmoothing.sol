@@ -19,6 +19,8 @@ library PriceSmoothing {
     /// @dev Cap of the variance estimate: 16 = (400 % a year)^2; keeps it within uint64.
     uint256 internal constant MAX_VARIANCE_WAD = 16e18;
     uint256 internal constant SECONDS_PER_YEAR = 365 days;
+    /// @dev The market samples a return for the variance estimate at most once per 5 minutes.
+    uint256 internal constant VARIANCE_SAMPLE_SECONDS = 5 minutes;
 
     /// @notice Smoothed price after `elapsed` seconds at `spot`: ema + (spot - ema) w, with
     /// w = min(elapsed / tau, 1/4). `tau == 0` disables smoothing. The move is rounded toward the old value.

@@ -1,0 +1,5 @@
+// solidity-coverage: test-only contracts are not part of the product.
+module.exports = {
+  skipFiles: ["mocks/"],
+  mocha: { timeout: 300000 },
+};

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { AddressLike } from "ethers";
 import type {
   ChainlinkPriceOracle,
@@ -115,6 +115,9 @@ async function deployOracleFixture() {
  * follow run with `block.timestamp == now` (Hardhat runs `eth_call` in the context of the latest block).
  */
 async function upcomingTimestamp(): Promise<bigint> {
+  // Mine first: after a fixture snapshot is restored, the latest block can lag the clock that stamps the next
+  // block by minutes (a slow run, e.g. under coverage), and "latest + 100" would then lie in the past.
+  await mine();
   return BigInt(await time.latest()) + 100n;
 }
 

@@ -15,9 +15,9 @@ import {ILendingMarket, PositionState, StepPreview, StepStatus} from "../interfa
 /// (never reverting on) any that became ineligible. Steps are paid from a float of debt tokens the owner funds;
 /// only the owner withdraws the float and the collateral it earns. Anyone may call `performUpkeep`.
 /// @dev Two ways to cover every borrower: with empty `checkData`, the scan starts at `cursor` (which each
-/// perform moves past the window it scanned, wrapping at the end) plus a page offset that rotates with the
-/// block number; with `checkData = abi.encode(start, count)`, one registration covers a fixed range, so large
-/// markets can be split across several registrations.
+/// perform moves past the last account its check examined, wrapping at the end) plus a page offset that
+/// rotates with the block number; with `checkData = abi.encode(start, count)`, one registration covers a fixed
+/// range, so large markets can be split across several registrations.
 contract LiquidationUpkeep is AutomationCompatibleInterface, Ownable2Step {
     using SafeERC20 for IERC20;
 
@@ -83,9 +83,12 @@ contract LiquidationUpkeep is AutomationCompatibleInterface, Ownable2Step {
         bool funded = debtToken.balanceOf(address(this)) != 0;
         address[] memory ready = new address[](maxSteps);
         uint256 found;
-        for (uint256 i; i < window.length && found < maxSteps && funded; ++i) {
-            if (states[i].step.status == StepStatus.Ready) {
-                ready[found] = window[i];
+        // `scanned` counts the accounts examined: the scan stops once `maxSteps` are found, and the cursor must
+        // not skip the rest of the window (with a single page, it would otherwise never move at all).
+        uint256 scanned;
+        for (; scanned < window.length && found < maxSteps && funded; ++scanned) {
+            if (states[scanned].step.status == StepStatus.Ready) {
+                ready[found] = window[scanned];
                 ++found;
             }
         }
@@ -95,7 +98,7 @@ contract LiquidationUpkeep is AutomationCompatibleInterface, Ownable2Step {
             mstore(ready, found)
         }
         upkeepNeeded = found != 0;
-        performData = abi.encode(ready, cursorMode, (start + count) % total);
+        performData = abi.encode(ready, cursorMode, (start + scanned) % total);
     }
 
     /// @notice Re-checks and runs the steps in `performData`, then moves the cursor (cursor mode).

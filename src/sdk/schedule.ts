@@ -165,7 +165,12 @@ export function plan(p: MarketParams, x: StepInputs): { plan: StepPlan; nextAt: 
     fullRepay = min(wadMulDown(x.debt, cf), targetRepay(p, x.debt, value, incentive), x.debt);
     if (fullRepay === 0n || x.debt - fullRepay < p.minDebt) fullRepay = x.debt;
     maxRepay = min(fullRepay, mulDivDown(x.paceRoom, WAD, WAD + incentive));
-    if (maxRepay === 0n) return { plan: emptyPlan(StepStatus.PaceCapReached, zone, ltvBefore), nextAt: 0n };
+    if (maxRepay === 0n) {
+      return {
+        plan: { ...emptyPlan(StepStatus.PaceCapReached, zone, ltvBefore), incentiveWad: incentive },
+        nextAt: 0n,
+      };
+    }
     if (x.maxRepay < maxRepay - maxRepay / 2n) {
       return {
         plan: { ...emptyPlan(StepStatus.RepayTooSmall, zone, ltvBefore), incentiveWad: incentive },

@@ -20,6 +20,7 @@ import {
   type PhasedAggregatorProxy,
 } from "../typechain-types";
 import { compareSnapshots, formatTable, type GasSnapshot } from "./lib/gas";
+import { defaultMarketParams } from "../src/sdk/params";
 
 const { ethers, network } = hre;
 const SNAPSHOT_PATH = join(__dirname, "..", "gas-snapshot.json");
@@ -109,27 +110,7 @@ async function main() {
     ethers.keccak256(marketFactory.bytecode),
   ]);
   const unit = 10n ** 18n;
-  const params = {
-    maxLtvBps: 7500,
-    softLtvBps: 8000,
-    hardLtvBps: 9000,
-    targetLtvBps: 7200,
-    closeFactorMinBps: 1000,
-    closeFactorMaxBps: 5000,
-    incentiveMinBps: 100,
-    incentiveMaxBps: 500,
-    incentiveHardMinBps: 200,
-    reserveFactorBps: 1000,
-    volLowBps: 5000,
-    volHighBps: 15000,
-    stepIntervalSeconds: 600,
-    paceWindowSeconds: 3600,
-    confirmDelaySeconds: 900,
-    volTauSeconds: 86_400,
-    maxSoftSeizePerWindow: 10_000_000n * unit,
-    keeperTip: 1n * unit,
-    minDebt: 100n * unit,
-  };
+  const params = { ...defaultMarketParams(18), maxSoftSeizePerWindow: 10_000_000n * unit };
   const config = {
     collateralToken: weth,
     debtToken: usdc,

@@ -95,7 +95,9 @@ contract PhasedAggregatorProxy is AggregatorV3Interface {
         return _currentPhase.aggregator.version();
     }
 
-    function getRoundData(uint80 roundId) external view override returns (uint80, int256, uint256, uint256, uint80) {
+    function getRoundData(
+        uint80 roundId
+    ) external view override returns (uint80, int256, uint256, uint256, uint80) {
         Phase memory phase = _currentPhase;
         (, int256 answer, uint256 startedAt, uint256 updatedAt, ) = phase.aggregator.getRoundData(
             uint64(roundId)

@@ -23,56 +23,14 @@ import {
   type MockERC20,
   type MockV3Aggregator,
 } from "../../typechain-types";
+import { defaultMarketParams, type MarketParamsInput } from "../../src/sdk/params";
 import type { MarketParamsStruct } from "../../typechain-types/contracts/core/LendingMarket";
 
 /** MarketParams with plain numbers (bps, seconds) and bigints (debt-token base units). */
-export interface LocalMarketParams {
-  maxLtvBps: number;
-  softLtvBps: number;
-  hardLtvBps: number;
-  targetLtvBps: number;
-  closeFactorMinBps: number;
-  closeFactorMaxBps: number;
-  incentiveMinBps: number;
-  incentiveMaxBps: number;
-  incentiveHardMinBps: number;
-  reserveFactorBps: number;
-  volLowBps: number;
-  volHighBps: number;
-  stepIntervalSeconds: number;
-  paceWindowSeconds: number;
-  confirmDelaySeconds: number;
-  volTauSeconds: number;
-  maxSoftSeizePerWindow: bigint;
-  keeperTip: bigint;
-  minDebt: bigint;
-}
+export type LocalMarketParams = MarketParamsInput;
 
-/** The documented defaults (docs/MECHANISM.md), the same as `defaultParams` in test/helpers/fixtures.ts. */
-export function defaultLocalParams(debtDecimals = 6): LocalMarketParams {
-  const unit = 10n ** BigInt(debtDecimals);
-  return {
-    maxLtvBps: 7500,
-    softLtvBps: 8000,
-    hardLtvBps: 9000,
-    targetLtvBps: 7200,
-    closeFactorMinBps: 1000,
-    closeFactorMaxBps: 5000,
-    incentiveMinBps: 100,
-    incentiveMaxBps: 500,
-    incentiveHardMinBps: 200,
-    reserveFactorBps: 1000,
-    volLowBps: 5000,
-    volHighBps: 15000,
-    stepIntervalSeconds: 600,
-    paceWindowSeconds: 3600,
-    confirmDelaySeconds: 900,
-    volTauSeconds: 86_400,
-    maxSoftSeizePerWindow: 1_000_000n * unit,
-    keeperTip: 1n * unit,
-    minDebt: 100n * unit,
-  };
-}
+/** The documented defaults (docs/MECHANISM.md). */
+export const defaultLocalParams = defaultMarketParams;
 
 /** Feed: an ETH/USD-like answer with 8 decimals, and the oracle's checks on it (as in the test fixtures). */
 export const LOCAL_FEED_DECIMALS = 8;

@@ -2,3 +2,4 @@ export * from "./math";
 export * from "./types";
 export * from "./schedule";
 export * from "./smoothing";
+export * from "./params";

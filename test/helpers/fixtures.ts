@@ -11,56 +11,14 @@ import {
   type MockERC20,
   type MockV3Aggregator,
 } from "../../typechain-types";
+import { defaultMarketParams, type MarketParamsInput } from "../../src/sdk/params";
 import type { MarketParamsStruct } from "../../typechain-types/contracts/core/LendingMarket";
 
 /** Plain-number view of MarketParams (bps, seconds, debt-token base units). */
-export interface Params {
-  maxLtvBps: number;
-  softLtvBps: number;
-  hardLtvBps: number;
-  targetLtvBps: number;
-  closeFactorMinBps: number;
-  closeFactorMaxBps: number;
-  incentiveMinBps: number;
-  incentiveMaxBps: number;
-  incentiveHardMinBps: number;
-  reserveFactorBps: number;
-  volLowBps: number;
-  volHighBps: number;
-  stepIntervalSeconds: number;
-  paceWindowSeconds: number;
-  confirmDelaySeconds: number;
-  volTauSeconds: number;
-  maxSoftSeizePerWindow: bigint;
-  keeperTip: bigint;
-  minDebt: bigint;
-}
+export type Params = MarketParamsInput;
 
 /** The documented defaults (docs/MECHANISM.md), for a debt token of `debtDecimals`. */
-export function defaultParams(debtDecimals = 6): Params {
-  const unit = 10n ** BigInt(debtDecimals);
-  return {
-    maxLtvBps: 7500,
-    softLtvBps: 8000,
-    hardLtvBps: 9000,
-    targetLtvBps: 7200,
-    closeFactorMinBps: 1000,
-    closeFactorMaxBps: 5000,
-    incentiveMinBps: 100,
-    incentiveMaxBps: 500,
-    incentiveHardMinBps: 200,
-    reserveFactorBps: 1000,
-    volLowBps: 5000,
-    volHighBps: 15000,
-    stepIntervalSeconds: 600,
-    paceWindowSeconds: 3600,
-    confirmDelaySeconds: 900,
-    volTauSeconds: 86_400,
-    maxSoftSeizePerWindow: 1_000_000n * unit,
-    keeperTip: 1n * unit,
-    minDebt: 100n * unit,
-  };
-}
+export const defaultParams = defaultMarketParams;
 
 export function toStruct(p: Params): MarketParamsStruct {
   return { ...p };

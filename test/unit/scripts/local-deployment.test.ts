@@ -1,18 +1,10 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { getCreateAddress } from "ethers";
-import { defaultParams } from "../../helpers/fixtures";
-import { defaultLocalParams, deployLocalMarket } from "../../../scripts/lib/local-deployment";
+import { deployLocalMarket } from "../../../scripts/lib/local-deployment";
 import { createPositions, supplyLiquidity } from "../../../scripts/lib/positions";
 
 describe("scripts/lib/local-deployment", () => {
-  it("uses the same default parameters as the test fixtures", () => {
-    for (const decimals of [6, 18]) {
-      const fixture = defaultParams(decimals);
-      expect(defaultLocalParams(decimals)).to.deep.equal({ ...fixture });
-    }
-  });
-
   it("deploys every contract, lists the market in the factory with the given parameters, and returns addresses", async () => {
     const [, , , , , , , , , , , , , , , , deployer] = await ethers.getSigners();
     const d = await deployLocalMarket(deployer, { params: { stepIntervalSeconds: 0 } });

@@ -1,3 +1,4 @@
+import type { AddressLike } from "ethers";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import {
@@ -154,6 +155,73 @@ export async function deployMarket(options: MarketFixtureOptions = {}) {
 }
 
 export type MarketFixture = Awaited<ReturnType<typeof deployMarket>>;
+
+/**
+ * Deploys another market through the fixture's factory, on `collateral` / `debt`, priced by the fixture's feed
+ * (single feed, same checks), with the fixture's rate model, roles and `params`.
+ */
+export async function deploySiblingMarket(
+  f: MarketFixture,
+  collateral: AddressLike,
+  debt: AddressLike,
+  params: Params,
+  name: string,
+  symbol: string,
+): Promise<LendingMarket> {
+  const oracle = await new ChainlinkPriceOracle__factory(f.deployer).deploy(
+    collateral,
+    debt,
+    {
+      feed: f.feed,
+      heartbeatSeconds: FEED_HEARTBEAT,
+      minAnswer: 10n ** 8n,
+      maxAnswer: 1_000_000n * 10n ** 8n,
+    },
+    { feed: ethers.ZeroAddress, heartbeatSeconds: 0, minAnswer: 0, maxAnswer: 0 },
+    ethers.ZeroAddress,
+    0,
+  );
+  const code = new LendingMarket__factory(f.deployer).bytecode;
+  const config = {
+    collateralToken: collateral,
+    debtToken: debt,
+    oracle,
+    rateModel: f.rateModel,
+    params: toStruct(params),
+    admin: f.admin.address,
+    guardian: f.guardian.address,
+    name,
+    symbol,
+  };
+  const address = await f.factory.createMarket.staticCall(code, config);
+  await f.factory.createMarket(code, config);
+  return LendingMarket__factory.connect(address, f.deployer) as LendingMarket;
+}
+
+/** MarketParams as the ordered tuple that events and views return. */
+export function paramsTuple(p: Params): bigint[] {
+  return [
+    p.maxLtvBps,
+    p.softLtvBps,
+    p.hardLtvBps,
+    p.targetLtvBps,
+    p.closeFactorMinBps,
+    p.closeFactorMaxBps,
+    p.incentiveMinBps,
+    p.incentiveMaxBps,
+    p.incentiveHardMinBps,
+    p.reserveFactorBps,
+    p.volLowBps,
+    p.volHighBps,
+    p.stepIntervalSeconds,
+    p.paceWindowSeconds,
+    p.confirmDelaySeconds,
+    p.volTauSeconds,
+    p.maxSoftSeizePerWindow,
+    p.keeperTip,
+    p.minDebt,
+  ].map((x) => BigInt(x));
+}
 
 /** The default fixture (WETH 18 / USDC 6, default params, 10M USDC supplied). For `loadFixture`. */
 export async function defaultMarketFixture() {

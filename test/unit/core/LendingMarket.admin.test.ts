@@ -12,6 +12,7 @@ import {
   deployMarket,
   defaultMarketFixture,
   toStruct,
+  paramsTuple,
   type MarketFixture,
   type Params,
 } from "../../helpers/fixtures";
@@ -35,31 +36,6 @@ const YEAR_INDEX = 1_024_999_999_981_264_000n;
 const YEAR_DEBT = 5_124_999_999_907n;
 const YEAR_INTEREST = YEAR_DEBT - 5_000_000n * USDC; // 124_999_999_907
 const YEAR_RESERVES = 12_499_999_990n; // 10 %, rounded down
-
-/** MarketParams as the ordered tuple events carry. */
-function paramsTuple(p: Params) {
-  return [
-    p.maxLtvBps,
-    p.softLtvBps,
-    p.hardLtvBps,
-    p.targetLtvBps,
-    p.closeFactorMinBps,
-    p.closeFactorMaxBps,
-    p.incentiveMinBps,
-    p.incentiveMaxBps,
-    p.incentiveHardMinBps,
-    p.reserveFactorBps,
-    p.volLowBps,
-    p.volHighBps,
-    p.stepIntervalSeconds,
-    p.paceWindowSeconds,
-    p.confirmDelaySeconds,
-    p.volTauSeconds,
-    p.maxSoftSeizePerWindow,
-    p.keeperTip,
-    p.minDebt,
-  ].map((x) => BigInt(x));
-}
 
 function fixtureRate(u: bigint): bigint {
   if (u <= KINK) return mulDivDown(SLOPE1, u, KINK);

@@ -2,8 +2,6 @@ import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import {
-  ChainlinkPriceOracle__factory,
-  LendingMarket__factory,
   MockV3Aggregator__factory,
   type FeeOnTransferToken,
   type KinkedRateModel,
@@ -13,7 +11,7 @@ import {
 import {
   deployMarket,
   defaultMarketFixture,
-  toStruct,
+  deploySiblingMarket,
   FEED_HEARTBEAT,
   GRACE_PERIOD,
   INITIAL_ANSWER,
@@ -91,34 +89,7 @@ async function feeCollateralFixture() {
   const f = await deployMarket();
   const fee = (await ethers.deployContract("FeeOnTransferToken", [100n])) as unknown as FeeOnTransferToken;
   // FEE (18 decimals) priced in USDC (6) by the fixture's feed: same scale as WETH.
-  const oracle = await new ChainlinkPriceOracle__factory(f.deployer).deploy(
-    fee,
-    f.usdc,
-    {
-      feed: f.feed,
-      heartbeatSeconds: FEED_HEARTBEAT,
-      minAnswer: 10n ** 8n,
-      maxAnswer: 1_000_000n * 10n ** 8n,
-    },
-    { feed: ethers.ZeroAddress, heartbeatSeconds: 0, minAnswer: 0, maxAnswer: 0 },
-    ethers.ZeroAddress,
-    0,
-  );
-  const code = new LendingMarket__factory(f.deployer).bytecode;
-  const config = {
-    collateralToken: fee,
-    debtToken: f.usdc,
-    oracle,
-    rateModel: f.rateModel,
-    params: toStruct(f.params),
-    admin: f.admin.address,
-    guardian: f.guardian.address,
-    name: "Fee collateral",
-    symbol: "gFEE",
-  };
-  const address = await f.factory.createMarket.staticCall(code, config);
-  await f.factory.createMarket(code, config);
-  const feeMarket = LendingMarket__factory.connect(address, f.deployer) as LendingMarket;
+  const feeMarket = await deploySiblingMarket(f, fee, f.usdc, f.params, "Fee collateral", "gFEE");
   await fee.mint(f.alice.address, 1_000n * WETH);
   await fee.connect(f.alice).approve(feeMarket, MAX_UINT);
   return { ...f, fee, feeMarket };

@@ -2,16 +2,19 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import {
-  ChainlinkPriceOracle__factory,
-  LendingMarket__factory,
   MockV3Aggregator__factory,
   type FeeOnTransferToken,
   type KinkedRateModel,
-  type LendingMarket,
   type ReenteringCallbackKeeper,
   type ReentrantKeeper,
 } from "../../../typechain-types";
-import { deployMarket, toStruct, FEED_HEARTBEAT, type MarketFixture } from "../../helpers/fixtures";
+import {
+  deployMarket,
+  deploySiblingMarket,
+  toStruct,
+  FEED_HEARTBEAT,
+  type MarketFixture,
+} from "../../helpers/fixtures";
 import { WAD, BPS, mulDivDown, mulDivUp, wadMulUp } from "../../helpers/math";
 
 // ---------------------------------------------------------------- constants
@@ -77,39 +80,8 @@ async function feeDebtFixture() {
   const f = await deployMarket();
   const fee = (await ethers.deployContract("FeeOnTransferToken", [100n])) as unknown as FeeOnTransferToken;
   // WETH (18) priced in FEE (18) by the fixture's 8-decimal feed: price = answer × 1e10.
-  const oracle = await new ChainlinkPriceOracle__factory(f.deployer).deploy(
-    f.weth,
-    fee,
-    {
-      feed: f.feed,
-      heartbeatSeconds: FEED_HEARTBEAT,
-      minAnswer: 10n ** 8n,
-      maxAnswer: 1_000_000n * 10n ** 8n,
-    },
-    { feed: ethers.ZeroAddress, heartbeatSeconds: 0, minAnswer: 0, maxAnswer: 0 },
-    ethers.ZeroAddress,
-    0,
-  );
-  const code = new LendingMarket__factory(f.deployer).bytecode;
-  const config = {
-    collateralToken: f.weth,
-    debtToken: fee,
-    oracle,
-    rateModel: f.rateModel,
-    params: toStruct({
-      ...f.params,
-      minDebt: 100n * WETH,
-      keeperTip: WETH,
-      maxSoftSeizePerWindow: 10n ** 24n,
-    }),
-    admin: f.admin.address,
-    guardian: f.guardian.address,
-    name: "Fee debt",
-    symbol: "gFEE",
-  };
-  const address = await f.factory.createMarket.staticCall(code, config);
-  await f.factory.createMarket(code, config);
-  const feeMarket = LendingMarket__factory.connect(address, f.deployer) as LendingMarket;
+  const params = { ...f.params, minDebt: 100n * WETH, keeperTip: WETH, maxSoftSeizePerWindow: 10n ** 24n };
+  const feeMarket = await deploySiblingMarket(f, f.weth, fee, params, "Fee debt", "gFEE");
   await fee.mint(f.lender.address, 1_000_000n * WETH);
   await fee.connect(f.lender).approve(feeMarket, MAX_UINT);
   return { ...f, fee, feeMarket };

@@ -11,6 +11,7 @@ import {
 import {
   deployMarket,
   toStruct,
+  paramsTuple,
   INITIAL_ANSWER,
   type MarketFixture,
   type Params,
@@ -29,30 +30,6 @@ const Zone = { None: 0n, Healthy: 1n, Soft: 2n, Hard: 3n } as const;
 const Step = { Ready: 0n, NoDebt: 1n, Healthy: 2n } as const;
 
 type Summary = Awaited<ReturnType<MarketLens["marketSummary"]>>;
-
-function paramsTuple(p: Params) {
-  return [
-    p.maxLtvBps,
-    p.softLtvBps,
-    p.hardLtvBps,
-    p.targetLtvBps,
-    p.closeFactorMinBps,
-    p.closeFactorMaxBps,
-    p.incentiveMinBps,
-    p.incentiveMaxBps,
-    p.incentiveHardMinBps,
-    p.reserveFactorBps,
-    p.volLowBps,
-    p.volHighBps,
-    p.stepIntervalSeconds,
-    p.paceWindowSeconds,
-    p.confirmDelaySeconds,
-    p.volTauSeconds,
-    p.maxSoftSeizePerWindow,
-    p.keeperTip,
-    p.minDebt,
-  ].map((x) => BigInt(x));
-}
 
 /** Summary fields by name, so that a failure names the field. */
 function fields(s: Summary) {

@@ -10,7 +10,7 @@ const FIXED_SEEDS = [1, 42, 20240611];
 const RUNS_PER_SEED = 75;
 const MAX_ACTIONS = 20;
 
-describe("LendingMarket stateful fuzz (fast-check commands)", function () {
+describe("LendingMarket stateful fuzz (fast-check commands) [uninstrumented]", function () {
   this.timeout(110_000);
   let env: Env;
   const stats = new Stats();

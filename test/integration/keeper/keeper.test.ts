@@ -21,7 +21,7 @@ import {
 const MARKET = LendingMarket__factory.createInterface();
 const STEP_SELECTOR = MARKET.getFunction("liquidationStep")!.selector;
 
-describe("keeper bot against a hardhat node", function () {
+describe("keeper bot against a hardhat node [uninstrumented]", function () {
   this.timeout(60_000);
   const env = new NodeEnv();
 

@@ -5,6 +5,7 @@
  *
  *   npm run bench:gas              measure and rewrite gas-snapshot.json
  *   npm run bench:gas -- --check   measure and fail if any figure rose more than 1 % over the snapshot
+ *   npm run bench:gas -- --breakdown   also print where the gas of the market calls goes (trace per call)
  */
 process.env.HARDHAT_NETWORK ||= "hardhat";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -19,6 +20,7 @@ import {
   type OcrStyleAggregator,
   type PhasedAggregatorProxy,
 } from "../typechain-types";
+import { gasBreakdown } from "./lib/gas-trace";
 import { compareSnapshots, formatTable, type GasSnapshot } from "./lib/gas";
 import { defaultMarketParams } from "../src/sdk/params";
 
@@ -29,9 +31,13 @@ const MAX = ethers.MaxUint256;
 const E8 = 10n ** 8n;
 const NO_QUOTE = { feed: ethers.ZeroAddress, heartbeatSeconds: 0, minAnswer: 0, maxAnswer: 0 };
 
+/** Hash of the last transaction measured by `gasOf`, so a figure's transaction can be traced (`--breakdown`). */
+let lastHash = "";
+
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
   const receipt = await (await tx).wait();
   if (!receipt) throw new Error("no receipt");
+  lastHash = receipt.hash;
   return receipt.gasUsed;
 }
 
@@ -56,6 +62,12 @@ async function main() {
   const check = process.argv.includes("--check");
   const [deployer, admin, lender, keeper, buyer, ...borrowers] = await ethers.getSigners();
   const figures: GasSnapshot = {};
+  /** Transactions whose breakdown `--breakdown` prints. */
+  const traced: Record<string, string> = {};
+  const measure = async (name: string, tx: Promise<ContractTransactionResponse>) => {
+    figures[name] = await gasOf(tx);
+    traced[name] = lastHash;
+  };
 
   // ---------------------------------------------------------------- tokens, feeds, oracles
   const weth = (await ethers.deployContract("MockERC20", [
@@ -155,15 +167,13 @@ async function main() {
   }
   await increase(60);
   await ethUsd.aggregator.transmit(2_000n * E8);
-  figures["supplyCollateral (new position)"] = await gasOf(
-    market.connect(a).supplyCollateral(a.address, 10n * unit),
-  );
+  await measure("supplyCollateral (new position)", market.connect(a).supplyCollateral(a.address, 10n * unit));
   figures["borrow (first: registers the borrower)"] = await gasOf(
     market.connect(a).borrow(14_000n * unit, a.address),
   );
   await increase(60);
   await ethUsd.aggregator.transmit(2_000n * E8);
-  figures["borrow (later)"] = await gasOf(market.connect(a).borrow(500n * unit, a.address));
+  await measure("borrow (later)", market.connect(a).borrow(500n * unit, a.address));
   figures["repay (partial)"] = await gasOf(market.connect(a).repay(a.address, 100n * unit));
   figures["withdrawCollateral (with debt)"] = await gasOf(
     market.connect(a).withdrawCollateral(unit / 100n, a.address),
@@ -175,10 +185,12 @@ async function main() {
     await ethUsd.aggregator.transmit(1_850n * E8);
     await market.connect(keeper).updatePriceState();
   }
-  figures["liquidationStep soft (first: keeper holds no collateral)"] = await gasOf(
+  await measure(
+    "liquidationStep soft (first: keeper holds no collateral)",
     market.connect(keeper).liquidationStep(b.address, MAX, 0, "0x"),
   );
-  figures["liquidationStep soft (following)"] = await gasOf(
+  await measure(
+    "liquidationStep soft (following)",
     market.connect(keeper).liquidationStep(c.address, MAX, 0, "0x"),
   );
   const flash = await ethers.deployContract("FlashKeeper", [
@@ -210,7 +222,8 @@ async function main() {
 
   // ---------------------------------------------------------------- hard zone and bad debt
   await ethUsd.aggregator.transmit(1_500n * E8); // LTV 0.75 / 1500 * 2000 = 1.0 > hardLtv
-  figures["liquidationStep hard (full close)"] = await gasOf(
+  await measure(
+    "liquidationStep hard (full close)",
     market.connect(keeper).liquidationStep(e.address, MAX, 0, "0x"),
   );
   await ethUsd.aggregator.transmit(1_200n * E8); // collateral 12,000 < debt 15,000 x 1.02
@@ -221,6 +234,20 @@ async function main() {
   // ---------------------------------------------------------------- report
   const snapshot: GasSnapshot = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, v]));
   console.log(formatTable(snapshot));
+  if (process.argv.includes("--breakdown")) {
+    const labels: Record<string, string> = {
+      [marketAddress.toLowerCase()]: "market",
+      [(await weth.getAddress()).toLowerCase()]: "collateral token (transfer)",
+      [(await usdc.getAddress()).toLowerCase()]: "debt token (balanceOf / transferFrom)",
+      [(await oneFeed.getAddress()).toLowerCase()]: "oracle (Chainlink proxy + aggregator)",
+      [(await rateModel.getAddress()).toLowerCase()]: "rate model",
+    };
+    for (const [name, hash] of Object.entries(traced)) {
+      console.log(`\n${name}: ${figures[name]}`);
+      for (const line of await gasBreakdown(ethers.provider, hash, labels))
+        console.log(`  ${line.gas.toString().padStart(7)}  ${line.label}`);
+    }
+  }
   if (check) {
     const committed = JSON.parse(readFileSync(SNAPSHOT_PATH, "utf8")) as Record<string, number>;
     const problems = compareSnapshots(committed, snapshot, TOLERANCE);

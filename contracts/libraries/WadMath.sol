@@ -10,33 +10,46 @@ library WadMath {
     uint256 internal constant BPS_TO_WAD = 1e14;
 
     /// @dev x * y / d, rounded down; 512-bit intermediate, so no overflow unless the result overflows.
+    /// Products that fit in 256 bits (nearly all) take a short path; the rest go through `Math.mulDiv`.
+    /// Division by zero reverts (panic 0x12) on both paths.
     function mulDivDown(uint256 x, uint256 y, uint256 d) internal pure returns (uint256) {
+        unchecked {
+            uint256 product = x * y;
+            if (x == 0 || product / x == y) return product / d;
+        }
         return Math.mulDiv(x, y, d);
     }
 
     /// @dev x * y / d, rounded up.
     function mulDivUp(uint256 x, uint256 y, uint256 d) internal pure returns (uint256) {
+        unchecked {
+            uint256 product = x * y;
+            if (x == 0 || product / x == y) {
+                uint256 q = product / d;
+                return product % d == 0 ? q : q + 1;
+            }
+        }
         return Math.mulDiv(x, y, d, Math.Rounding.Ceil);
     }
 
     /// @dev x * y / WAD, rounded down.
     function wadMulDown(uint256 x, uint256 y) internal pure returns (uint256) {
-        return Math.mulDiv(x, y, WAD);
+        return mulDivDown(x, y, WAD);
     }
 
     /// @dev x * y / WAD, rounded up.
     function wadMulUp(uint256 x, uint256 y) internal pure returns (uint256) {
-        return Math.mulDiv(x, y, WAD, Math.Rounding.Ceil);
+        return mulDivUp(x, y, WAD);
     }
 
     /// @dev x * WAD / y, rounded down.
     function wadDivDown(uint256 x, uint256 y) internal pure returns (uint256) {
-        return Math.mulDiv(x, WAD, y);
+        return mulDivDown(x, WAD, y);
     }
 
     /// @dev x * WAD / y, rounded up.
     function wadDivUp(uint256 x, uint256 y) internal pure returns (uint256) {
-        return Math.mulDiv(x, WAD, y, Math.Rounding.Ceil);
+        return mulDivUp(x, WAD, y);
     }
 
     /// @dev A bps figure as WAD (exact).

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import fc from "fast-check";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { LibraryHarness } from "../../../typechain-types";
@@ -62,6 +63,39 @@ describe("WadMath", () => {
       await expect(h.mulDivDown(1n, 1n, 0n)).to.be.revertedWithPanic(PANIC_DIVISION_BY_ZERO);
       await expect(h.mulDivUp(1n, 1n, 0n)).to.be.revertedWithPanic(PANIC_DIVISION_BY_ZERO);
       await expect(h.mulDivDown(MAX, MAX, 0n)).to.be.revertedWithPanic(PANIC_DIVISION_BY_ZERO);
+      await expect(h.mulDivDown(0n, 5n, 0n)).to.be.revertedWithPanic(PANIC_DIVISION_BY_ZERO);
+      await expect(h.mulDivUp(0n, 5n, 0n)).to.be.revertedWithPanic(PANIC_DIVISION_BY_ZERO);
+    });
+
+    it("the short path (product fits in 256 bits) and the 512-bit path agree at their border", async () => {
+      // 2^128 * (2^128 - 1) = 2^256 - 2^128 fits: short path. 2^128 * 2^128 = 2^256 does not: 512-bit path.
+      // Neither is a multiple of 7 (2^128 = 4 and 2^256 = 2 mod 7), so each rounds up by one.
+      const TWO_128 = 2n ** 128n;
+      expect(await h.mulDivDown(TWO_128, TWO_128 - 1n, 7n)).to.equal((2n ** 256n - TWO_128) / 7n);
+      expect(await h.mulDivUp(TWO_128, TWO_128 - 1n, 7n)).to.equal((2n ** 256n - TWO_128) / 7n + 1n);
+      expect(await h.mulDivDown(TWO_128, TWO_128, 7n)).to.equal(2n ** 256n / 7n);
+      expect(await h.mulDivUp(TWO_128, TWO_128, 7n)).to.equal(2n ** 256n / 7n + 1n);
+    });
+
+    it("equals exact floor and ceiling on random operands of every size (fast-check)", async () => {
+      const operand = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n }), fc.bigInt({ min: 0n, max: MAX }));
+      await fc.assert(
+        fc.asyncProperty(operand, operand, fc.bigInt({ min: 1n, max: MAX }), async (x, y, d) => {
+          const floor = (x * y) / d;
+          const ceil = floor + ((x * y) % d === 0n ? 0n : 1n);
+          if (ceil > MAX) {
+            await expect(h.mulDivUp(x, y, d)).to.be.revertedWithPanic(PANIC_OVERFLOW);
+          } else {
+            expect(await h.mulDivUp(x, y, d)).to.equal(ceil);
+          }
+          if (floor > MAX) {
+            await expect(h.mulDivDown(x, y, d)).to.be.revertedWithPanic(PANIC_OVERFLOW);
+          } else {
+            expect(await h.mulDivDown(x, y, d)).to.equal(floor);
+          }
+        }),
+        { numRuns: 200, seed: 8 },
+      );
     });
   });
 

@@ -193,15 +193,13 @@ async function main() {
     "liquidationStep soft (following)",
     market.connect(keeper).liquidationStep(c.address, MAX, 0, "0x"),
   );
-  const flash = await ethers.deployContract("FlashKeeper", [
-    market,
-    weth,
-    usdc,
-    buyer.address,
-    1_850n * 10n ** 18n,
-  ]);
-  await usdc.connect(buyer).approve(flash, MAX);
-  figures["liquidationStep soft (flash, callback sells)"] = await gasOf(flash.step(d.address, MAX, 0));
+  // The production flash keeper sells on a Uniswap V2-style pair of 10,000 WETH / 18.5M USDC ($1,850).
+  const pair = await ethers.deployContract("ConstantProductPair", [weth, usdc]);
+  await weth.mint(pair, 10_000n * unit);
+  await usdc.mint(pair, 18_500_000n * unit);
+  await pair.sync();
+  const flash = await ethers.deployContract("PairFlashKeeper", [market, pair, deployer.address]);
+  figures["liquidationStep soft (flash, callback sells)"] = await gasOf(flash.step(d.address, MAX, 0, 0));
 
   // ---------------------------------------------------------------- upkeep over 100 borrowers
   const upkeep = await ethers.deployContract("LiquidationUpkeep", [market, deployer.address, 100, 5]);

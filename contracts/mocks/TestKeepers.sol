@@ -32,8 +32,16 @@ contract FlashKeeper is ILiquidationStepCallback {
         debt_.approve(address(market_), type(uint256).max);
     }
 
-    function step(address account, uint256 maxRepay, uint256 minSeized) external returns (uint256, uint256) {
-        return market.liquidationStep(account, maxRepay, minSeized, abi.encode(uint256(1)));
+    /// @notice Same signature as PairFlashKeeper.step; reverts unless the step left at least `minProfit`.
+    function step(
+        address account,
+        uint256 maxRepay,
+        uint256 minSeized,
+        uint256 minProfit
+    ) external returns (uint256 repaid, uint256 seized) {
+        uint256 before = debt.balanceOf(address(this));
+        (repaid, seized) = market.liquidationStep(account, maxRepay, minSeized, abi.encode(uint256(1)));
+        require(debt.balanceOf(address(this)) >= before + minProfit, "profit below minProfit");
     }
 
     function onLiquidationStep(

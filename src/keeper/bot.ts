@@ -6,7 +6,7 @@
  * tx-manager.ts), the logs and the metrics.
  */
 import { MaxUint256, Wallet, getAddress } from "ethers";
-import { ERC20__factory, FlashKeeper__factory, ILendingMarket__factory } from "../../typechain-types";
+import { ERC20__factory, ILendingMarket__factory, PairFlashKeeper__factory } from "../../typechain-types";
 import { chainIdMismatch, describeConfig, type KeeperConfig, type MarketSettings } from "./config";
 import { classifyError, describeError, revertData, decodeRevert } from "./errors";
 import { BorrowerIndex, logRanges, parseMarketLog } from "./indexer";
@@ -42,7 +42,7 @@ import { WAD, mulDivDown, mulDivUp } from "../sdk/math";
 const REORG_DEPTH = 64;
 
 const MARKET_INTERFACE = ILendingMarket__factory.createInterface();
-const FLASH_INTERFACE = FlashKeeper__factory.createInterface();
+const FLASH_INTERFACE = PairFlashKeeper__factory.createInterface();
 const ERC20_INTERFACE = ERC20__factory.createInterface();
 
 export interface KeeperDeps {
@@ -643,7 +643,14 @@ export class KeeperBot {
     if (order.funding.mode === "flash") {
       return {
         to: state.settings.flashKeeper!,
-        data: FLASH_INTERFACE.encodeFunctionData("step", [order.account, order.funding.maxRepay, minSeized]),
+        // On chain the flash keeper refuses any sale that does not cover the repayment (minProfit 0); whether
+        // the step pays for its gas was decided off chain, from the incentive, the tip and the fee.
+        data: FLASH_INTERFACE.encodeFunctionData("step", [
+          order.account,
+          order.funding.maxRepay,
+          minSeized,
+          0n,
+        ]),
       };
     }
     return {

@@ -5,7 +5,11 @@
  */
 import { expect } from "chai";
 import { MaxUint256 } from "ethers";
-import { FlashKeeper__factory, LendingMarket__factory } from "../../../typechain-types";
+import {
+  ConstantProductPair__factory,
+  LendingMarket__factory,
+  PairFlashKeeper__factory,
+} from "../../../typechain-types";
 import { StepStatus, Zone } from "../../../src/sdk/types";
 import {
   account,
@@ -159,20 +163,22 @@ describe("keeper bot against a hardhat node [uninstrumented]", function () {
     const [borrower] = await env.positions(d, [
       { collateral: 10n * d.collateralUnit, debt: 14_500n * d.debtUnit },
     ]);
-    const buyer = env.signer(6);
-    // The buyer pays $1,500 per WETH: 1,500e6 debt units per 1e18 collateral units, WAD-scaled.
-    const flash = await new FlashKeeper__factory(env.deployer).deploy(
+    // A Uniswap V2-style pair holding 1,000 WETH and 1,550,000 USDC ($1,550), and the production flash keeper.
+    const pair = await new ConstantProductPair__factory(env.deployer).deploy(d.collateralToken, d.debtToken);
+    await pair.waitForDeployment();
+    await (
+      await d.collateralToken.connect(env.deployer).mint(await pair.getAddress(), 1_000n * d.collateralUnit)
+    ).wait();
+    await (
+      await d.debtToken.connect(env.deployer).mint(await pair.getAddress(), 1_550_000n * d.debtUnit)
+    ).wait();
+    await (await pair.sync()).wait();
+    const flash = await new PairFlashKeeper__factory(env.deployer).deploy(
       d.market,
-      d.collateralToken,
-      d.debtToken,
-      await buyer.getAddress(),
-      1_500n * 10n ** 6n,
+      pair,
+      await env.deployer.getAddress(),
     );
     await flash.waitForDeployment();
-    await (
-      await d.debtToken.connect(env.deployer).mint(await buyer.getAddress(), 1_000_000n * d.debtUnit)
-    ).wait();
-    await (await d.debtToken.connect(buyer).approve(flash, MaxUint256)).wait();
     const keeper = account(3);
     const { bot, logs } = await env.startBot(d, keeper, {
       KEEPER_MARKET_SETTINGS: JSON.stringify({
@@ -185,8 +191,13 @@ describe("keeper bot against a hardhat node [uninstrumented]", function () {
     await waitFor(async () => (await d.market.debtOf(borrower)) === 0n, "the flash step");
     const [step] = await stepEvents(d, env.provider);
     expect(step.keeper).to.equal(await flash.getAddress());
-    const callbacks = await flash.queryFilter(flash.filters.CallbackSeen());
-    expect(callbacks.map((c) => c.args.account)).to.deep.equal([borrower]);
+    const [flashStep] = await flash.queryFilter(flash.filters.FlashStep());
+    expect(flashStep.args.account).to.equal(borrower);
+    expect(flashStep.args.repaid).to.equal(step.repaid);
+    expect(flashStep.args.seized).to.equal(step.seized);
+    // What the sale brought in beyond the repayment stayed in the flash keeper.
+    expect(await d.debtToken.balanceOf(flash)).to.equal(flashStep.args.profit);
+    expect(flashStep.args.profit).to.be.greaterThan(0n);
     expect(await d.debtToken.balanceOf(keeper.address)).to.equal(0n);
     expect(logs().find((l) => l.msg === "tx.sent" && l.account === borrower)!.mode).to.equal("flash");
   });

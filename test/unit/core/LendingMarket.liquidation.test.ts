@@ -1849,7 +1849,7 @@ describe("LendingMarket: liquidation", () => {
       await at(f.T + 10n);
       await f.setAnswer(answer(1600));
       await at(f.T + 11n);
-      const tx = await flash.connect(f.keeper).step(f.alice.address, MAX, 0n);
+      const tx = await flash.connect(f.keeper).step(f.alice.address, MAX, 0n, 0n);
       const data = ethers.AbiCoder.defaultAbiCoder().encode(["uint256"], [1n]);
       await expect(tx)
         .to.emit(flash, "CallbackSeen")
@@ -1896,7 +1896,7 @@ describe("LendingMarket: liquidation", () => {
       await f.setAnswer(answer(1600));
       await at(f.T + 11n);
       // The cheap buyer pays 3.283125 x 1500 = 4,924.6875 < 5,100.
-      await expect(f.cheapFlash.step(f.alice.address, MAX, 0n))
+      await expect(f.cheapFlash.step(f.alice.address, MAX, 0n, 0n))
         .to.be.revertedWithCustomError(f.usdc, "ERC20InsufficientBalance")
         .withArgs(await f.cheapFlash.getAddress(), usd("4924.6875"), usd("5100"));
       expect(await f.market.debtOf(f.alice.address)).to.equal(usd("17000"));

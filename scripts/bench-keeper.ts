@@ -5,13 +5,15 @@
  *   ts-node --transpile-only scripts/bench-keeper.ts --n 10000 [--page-size 800[,200…]] [--per-tx 200]
  *
  * Reported passes (each on a fresh block, nothing to send, so a pass is pure evaluation):
- *   cold       first pass of a new keeper: market discovery, event catch-up from the factory's block, and an
- *              on-chain evaluation of every position;
+ *   cold       first pass of a new keeper (`evaluation: local`, the default): market discovery, event catch-up
+ *              from the factory's block, and an evaluation of every position;
+ *   local      every position each block, from its stored word (`packedPositions`, pages of 5,000 in one
+ *              JSON-RPC batch) and the market's state, with the contract's arithmetic (src/sdk), before and after
+ *              a 10 % price drop;
  *   full       `evaluation: full`: every position through `positionStates`, in pages sent as one JSON-RPC batch;
- *   screened   `evaluation: screened` (the default) in steady state: positions that cannot be in a liquidation
- *              zone (by their last soft liquidation price and the borrow index) are not re-read, except a
- *              rotating refresh slice (1/50 of them per block);
- *   screened after a 10 % price drop, when part of the book is near or in the soft zone.
+ *   screened   `evaluation: screened` in steady state: positions that cannot be in a liquidation zone (by their
+ *              last soft liquidation price and the borrow index) are not re-read, except a rotating refresh
+ *              slice (1/50 of them per block); and after the 10 % price drop.
  */
 import { HDNodeWallet, JsonRpcProvider, NonceManager } from "ethers";
 import { KeeperBot, type PassReport } from "../src/keeper/bot";
@@ -63,7 +65,7 @@ async function main() {
       `created ${created} positions in ${(createMs / 1000).toFixed(1)} s (${perTx} per transaction)`,
     );
 
-    const newBot = (evaluation: "full" | "screened", pageSize: number) => {
+    const newBot = (evaluation: "local" | "full" | "screened", pageSize: number) => {
       const result = resolveConfig({
         env: {
           KEEPER_RPC_URL: node.url,
@@ -89,9 +91,16 @@ async function main() {
     };
 
     const bots: KeeperBot[] = [];
+    const local = newBot("local", pageSizes[0]);
+    bots.push(local);
+    await pass("cold: discovery, catch-up, all (local)", local);
+    await mine();
+    await pass("local: all positions", local);
+    await mine();
+    await pass("local: all positions (again)", local);
     const screened = newBot("screened", pageSizes[0]);
     bots.push(screened);
-    await pass(`cold: discovery, catch-up, all (page ${pageSizes[0]})`, screened);
+    await screened.runPass(); // cold pass (every position on chain), not reported
     await mine();
     await pass("screened: steady state", screened);
     await mine();
@@ -106,7 +115,11 @@ async function main() {
       await pass(`full: all positions (page ${size}, again)`, full);
     }
     await (await d.feed.connect(deployer).updateAnswer((LOCAL_INITIAL_ANSWER * 90n) / 100n)).wait();
-    await pass("screened: after a 10 % price drop", screened);
+    await pass("local: after a 10 % price drop", local);
+    await mine();
+    await pass("local: after the drop (again)", local);
+    await mine();
+    await pass("screened: after the drop", screened);
     await mine();
     await pass("screened: after the drop (again)", screened);
 

@@ -471,6 +471,21 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     }
 
     /// @inheritdoc ILendingMarket
+    function packedPositions(address[] calldata accounts) external view returns (uint256[] memory words) {
+        words = new uint256[](accounts.length);
+        for (uint256 i; i < accounts.length; ++i) {
+            Position storage pos = _positions[accounts[i]];
+            uint256 word;
+            // The slot as stored: the layout of `Position` (collateral in the low bits).
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                word := sload(pos.slot)
+            }
+            words[i] = word;
+        }
+    }
+
+    /// @inheritdoc ILendingMarket
     function params() external view returns (MarketParams memory) {
         return _params;
     }

@@ -258,6 +258,13 @@ interface ILendingMarket {
     /// @notice The borrowers at indices `[start, start + count)`, clipped to the list's end.
     function borrowersSlice(uint256 start, uint256 count) external view returns (address[] memory);
 
+    /// @notice The stored positions of `accounts`, one word each (about 2,300 gas per account), so that a keeper
+    /// can evaluate thousands of positions per block off chain with the contract's own arithmetic (src/sdk) and
+    /// the market-wide state of `accounting()`, `priceState()` and the oracle. Bits 0-111: collateral (collateral
+    /// units); 112-215: normalised debt (debt = normDebt x borrowIndex / 1e18, rounded up); 216-247: time of the
+    /// last step (seconds, 0: none); bit 248: registered as a borrower.
+    function packedPositions(address[] calldata accounts) external view returns (uint256[] memory words);
+
     /// @notice The market's books with interest accrued to now (one call for indexers and invariant checks).
     /// @return cash Debt tokens held for lenders and reserves, base units.
     /// @return debt Total debt owed to the market, base units (rounded up).

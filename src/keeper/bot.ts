@@ -19,7 +19,9 @@ import {
   FactoryNotDeployedError,
   type Head,
   type MarketInfo,
+  type MarketReading,
 } from "./rpc";
+import { evaluatePosition, unpackPosition, type MarketBlockState } from "./local-eval";
 import {
   estimateProfit,
   minSeizedFor,
@@ -467,32 +469,13 @@ export class KeeperBot {
           state.info = await this.reader.marketInfo(state.info.address);
           state.infoStale = false;
         }
-        const reading = await this.reader.marketReading(state.info.address, head.number);
+        const reading = await this.reader.marketReading(state.info, head.number);
         if (reading.borrowersLength > state.index.size)
           await this.fillGaps(state, reading.borrowersLength, head);
-        const candidates = selectForEvaluation({
-          accounts: state.index.accounts(),
-          cache: state.cache,
-          dirty: state.dirty,
-          spotPriceWad: reading.oracleUsable ? reading.spotPriceWad : 0n,
-          borrowIndexWad: reading.borrowIndexWad,
-          mode: this.config.evaluation,
-          marginBps: this.config.screenMarginBps,
-          refreshBlocks: this.config.refreshBlocks,
-          block: head.number,
-        });
         const snapshots =
-          candidates.length === 0
-            ? []
-            : await this.reader.positionStates(state.info.address, candidates, head.number);
-        for (const s of snapshots) {
-          state.cache.set(s.account, {
-            debt: s.debt,
-            softLiquidationPriceWad: s.softLiquidationPriceWad,
-            borrowIndexWad: reading.borrowIndexWad,
-            block: head.number,
-          });
-        }
+          this.config.evaluation === "local"
+            ? await this.evaluateLocally(state, reading, head)
+            : await this.evaluateOnChain(state, reading, head);
         state.dirty.clear();
         if (reading.oracleUsable) state.lastSpotPriceWad = reading.spotPriceWad;
         const cap = state.info.maxSoftSeizePerWindow;
@@ -505,6 +488,62 @@ export class KeeperBot {
         };
       }),
     );
+  }
+
+  /** Every position, from its stored word and the market-wide reading, with the contract's arithmetic. */
+  private async evaluateLocally(
+    state: MarketState,
+    reading: MarketReading,
+    head: Head,
+  ): Promise<PositionSnapshot[]> {
+    const accounts = state.index.accounts();
+    if (accounts.length === 0) return [];
+    const words = await this.reader.packedPositions(state.info.address, accounts, head.number);
+    const inputs: MarketBlockState = {
+      params: state.info.params,
+      borrowIndexWad: reading.borrowIndexWad,
+      reserves: reading.reserves,
+      oracleUsable: reading.oracleUsable,
+      oracleStatus: reading.oracleStatus,
+      spotPriceWad: reading.spotPriceWad,
+      emaPriceWad: reading.emaPriceWad,
+      varianceWad: reading.varianceWad,
+      paceUsed: reading.paceUsed,
+      timestamp: head.timestamp,
+    };
+    return accounts.map((a, i) => evaluatePosition(a, unpackPosition(words[i]), inputs));
+  }
+
+  /** `positionStates` on chain: every position (`full`) or those screening cannot rule out (`screened`). */
+  private async evaluateOnChain(
+    state: MarketState,
+    reading: MarketReading,
+    head: Head,
+  ): Promise<PositionSnapshot[]> {
+    const candidates = selectForEvaluation({
+      accounts: state.index.accounts(),
+      cache: state.cache,
+      dirty: state.dirty,
+      spotPriceWad: reading.oracleUsable ? reading.spotPriceWad : 0n,
+      borrowIndexWad: reading.borrowIndexWad,
+      mode: this.config.evaluation === "full" ? "full" : "screened",
+      marginBps: this.config.screenMarginBps,
+      refreshBlocks: this.config.refreshBlocks,
+      block: head.number,
+    });
+    const snapshots =
+      candidates.length === 0
+        ? []
+        : await this.reader.positionStates(state.info.address, candidates, head.number);
+    for (const s of snapshots) {
+      state.cache.set(s.account, {
+        debt: s.debt,
+        softLiquidationPriceWad: s.softLiquidationPriceWad,
+        borrowIndexWad: reading.borrowIndexWad,
+        block: head.number,
+      });
+    }
+    return snapshots;
   }
 
   /** Borrowers the events missed (the list is append-only on chain), read from `borrowersSlice`. */

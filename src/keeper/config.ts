@@ -19,12 +19,13 @@ export const KNOWN_NETWORKS: Readonly<Record<string, number>> = {
   hardhat: 31_337,
 };
 
-export type EvaluationMode = "full" | "screened";
+export type EvaluationMode = "local" | "full" | "screened";
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 /** Per-market settings, keyed by the market's address. */
 export interface MarketSettings {
-  /** A FlashKeeper-like contract (`step(account, maxRepay, minSeized)`) used when the keeper holds no debt tokens. */
+  /** A PairFlashKeeper-like contract (`step(account, maxRepay, minSeized, minProfit)`) used when the keeper holds
+   * no debt tokens. */
   flashKeeper?: string;
   /** Price of one wei of the gas token in debt-token base units, WAD. Absent: the market's oracle price (the
    * collateral is the wrapped gas token, e.g. WETH). */
@@ -56,9 +57,10 @@ export interface KeeperConfig {
   discoveryIntervalBlocks: number;
   /** Accounts per `positionStates` call (halved automatically when a call runs out of gas). */
   pageSize: number;
-  /** `full`: every position through `positionStates` each block. `screened`: only positions that can be in the
-   * soft or hard zone (by their last on-chain soft liquidation price and the borrow index), those touched by
-   * events, and a rotating slice of the rest. */
+  /** `local` (default): every position each block, from its stored word (`packedPositions`) and the market's
+   * state, with the contract's arithmetic (src/sdk). `full`: every position through the `positionStates` view.
+   * `screened`: `positionStates` only for positions that can be in the soft or hard zone (by their last on-chain
+   * soft liquidation price and the borrow index), those touched by events, and a rotating slice of the rest. */
   evaluation: EvaluationMode;
   /** Screened mode: each position is evaluated on chain at least once per this many blocks (0: never forced). */
   refreshBlocks: number;
@@ -116,7 +118,7 @@ export const DEFAULTS = {
   pollIntervalMs: 1_000,
   discoveryIntervalBlocks: 50,
   pageSize: 800,
-  evaluation: "screened" as EvaluationMode,
+  evaluation: "local" as EvaluationMode,
   refreshBlocks: 50,
   screenMarginBps: 50,
   minProfit: 0n,
@@ -318,8 +320,8 @@ export function resolveConfig(sources: ConfigSources): ConfigResult {
   const markets = r.addressList("markets") ?? [];
 
   const evaluation = r.string("evaluation") ?? DEFAULTS.evaluation;
-  if (evaluation !== "full" && evaluation !== "screened") {
-    errors.push(`${where("evaluation")}: must be "full" or "screened", not "${evaluation}"`);
+  if (evaluation !== "local" && evaluation !== "full" && evaluation !== "screened") {
+    errors.push(`${where("evaluation")}: must be "local", "full" or "screened", not "${evaluation}"`);
   }
   const logLevel = r.string("logLevel") ?? DEFAULTS.logLevel;
   if (!["debug", "info", "warn", "error"].includes(logLevel)) {

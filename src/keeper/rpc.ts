@@ -7,14 +7,19 @@ import {
   ERC20__factory,
   IERC4626__factory,
   ILendingMarket__factory,
+  IPriceOracle__factory,
   MarketFactory__factory,
 } from "../../typechain-types";
-import type { PositionStateStructOutput } from "../../typechain-types/contracts/interfaces/ILendingMarket.sol/ILendingMarket";
+import type {
+  MarketParamsStructOutput,
+  PositionStateStructOutput,
+} from "../../typechain-types/contracts/interfaces/ILendingMarket.sol/ILendingMarket";
 import { classifyError } from "./errors";
 import { WATCHED_TOPICS, type RawLog } from "./indexer";
 import { withRetry, type Backoff } from "./retry";
+import type { MarketBlockState } from "./local-eval";
 import type { PositionSnapshot } from "./strategy";
-import type { StepStatus, Zone } from "../sdk/types";
+import type { MarketParams, OracleStatus, StepStatus, Zone } from "../sdk/types";
 
 /**
  * A JsonRpcProvider that counts what it sends. Requests issued in the same tick are sent as one JSON-RPC batch.
@@ -74,16 +79,15 @@ export interface MarketInfo {
   address: string;
   debtToken: string;
   collateralToken: string;
-  /** The pace cap (debt units of collateral value per window); re-read when `ParamsUpdated` is seen. */
+  oracle: string;
+  /** The market's parameters (re-read when `ParamsUpdated` is seen). */
+  params: MarketParams;
+  /** The pace cap (debt units of collateral value per window). */
   maxSoftSeizePerWindow: bigint;
 }
 
-export interface MarketReading {
-  oracleUsable: boolean;
-  spotPriceWad: bigint;
-  /** Collateral value in the soft-step pace bucket, debt units. */
-  paceUsed: bigint;
-  borrowIndexWad: bigint;
+/** A market's state at one block: everything `local-eval` needs but the parameters and time, and the borrower count. */
+export interface MarketReading extends Omit<MarketBlockState, "params" | "timestamp"> {
   borrowersLength: number;
 }
 
@@ -173,34 +177,60 @@ export class ChainReader {
   async marketInfo(market: string): Promise<MarketInfo> {
     const m = ILendingMarket__factory.connect(market, this.provider);
     const vault = IERC4626__factory.connect(market, this.provider);
-    const [debtToken, collateralToken, params] = await Promise.all([
+    const [debtToken, collateralToken, oracle, params] = await Promise.all([
       this.retry(() => vault.asset()),
       this.retry(() => m.collateralToken()),
+      this.retry(() => m.oracle()),
       this.retry(() => m.params()),
     ]);
     return {
       address: market,
       debtToken,
       collateralToken,
+      oracle,
+      params: toMarketParams(params),
       maxSoftSeizePerWindow: params.maxSoftSeizePerWindow,
     };
   }
 
-  /** Oracle price, borrow index and borrower count in one block. */
-  async marketReading(market: string, blockTag: number): Promise<MarketReading> {
-    const m = ILendingMarket__factory.connect(market, this.provider);
-    const [price, accounting, length] = await Promise.all([
+  /** Oracle price and status, smoothed price, variance, pace, borrow index, reserves and borrower count, in one block. */
+  async marketReading(info: MarketInfo, blockTag: number): Promise<MarketReading> {
+    const m = ILendingMarket__factory.connect(info.address, this.provider);
+    const oracle = IPriceOracle__factory.connect(info.oracle, this.provider);
+    const [price, oracleRead, accounting, length] = await Promise.all([
       this.retry(() => m.priceState({ blockTag })),
+      this.retry(() => oracle.tryPrice({ blockTag })),
       this.retry(() => m.accounting({ blockTag })),
       this.retry(() => m.borrowersLength({ blockTag })),
     ]);
     return {
       oracleUsable: price.oracleUsable,
+      oracleStatus: Number(oracleRead.status) as OracleStatus,
       spotPriceWad: price.spotPriceWad,
+      emaPriceWad: price.emaPriceWad,
+      varianceWad: price.varianceWad,
       paceUsed: price.paceUsed,
       borrowIndexWad: accounting.borrowIndexWad,
+      reserves: accounting.reserves,
       borrowersLength: Number(length),
     };
+  }
+
+  /**
+   * `packedPositions` for `accounts`, in pages of `PACKED_PAGE` accounts sent together (one JSON-RPC batch);
+   * one word per account (see src/keeper/local-eval.ts for the layout).
+   */
+  async packedPositions(market: string, accounts: readonly string[], blockTag: number): Promise<bigint[]> {
+    const pages: Array<Promise<bigint[]>> = [];
+    for (let i = 0; i < accounts.length; i += PACKED_PAGE) {
+      const slice = accounts.slice(i, i + PACKED_PAGE);
+      pages.push(
+        this.retry(() =>
+          this.provider.call({ to: market, data: encodeAddressArrayCall(PACKED_SELECTOR, slice), blockTag }),
+        ).then((data) => decodeUintArray(data, slice.length)),
+      );
+    }
+    return (await Promise.all(pages)).flat();
   }
 
   async borrowersSlice(market: string, start: number, count: number, blockTag: number): Promise<string[]> {
@@ -273,14 +303,22 @@ export class ChainReader {
 const MARKET_INTERFACE = ILendingMarket__factory.createInterface();
 
 const POSITION_STATES_SELECTOR = MARKET_INTERFACE.getFunction("positionStates")!.selector;
+const PACKED_SELECTOR = MARKET_INTERFACE.getFunction("packedPositions")!.selector;
+/** Accounts per `packedPositions` call: about 11.5M gas, under the eth_call gas caps of common nodes. */
+const PACKED_PAGE = 5_000;
 
 /**
  * `positionStates(accounts)` calldata: selector, offset 0x20, length, then each address left-padded. Written out
  * because the generic encoder checksums every address (a keccak each), which shows at 10,000 accounts.
  */
 export function encodePositionStates(accounts: readonly string[]): string {
+  return encodeAddressArrayCall(POSITION_STATES_SELECTOR, accounts);
+}
+
+/** Calldata of a function taking one `address[]`, written directly (ethers' encoder is slow for large arrays). */
+function encodeAddressArrayCall(selector: string, accounts: readonly string[]): string {
   const parts = [
-    POSITION_STATES_SELECTOR,
+    selector,
     (32).toString(16).padStart(64, "0"),
     accounts.length.toString(16).padStart(64, "0"),
   ];
@@ -289,6 +327,17 @@ export function encodePositionStates(accounts: readonly string[]): string {
     parts.push(a.slice(2).toLowerCase().padStart(64, "0"));
   }
   return parts.join("");
+}
+
+/** Decodes a returned `uint256[]` of `n` words (offset, length, words), checking its shape. */
+export function decodeUintArray(data: string, n: number): bigint[] {
+  const hex = data.startsWith("0x") ? data.slice(2) : data;
+  const word = (i: number) => BigInt("0x" + hex.slice(i * 64, i * 64 + 64));
+  if (hex.length !== (2 + n) * 64 || word(0) !== 32n || word(1) !== BigInt(n))
+    throw new Error(`expected ${n} words, got ${hex.length / 64 - 2} (${data.slice(0, 140)}…)`);
+  const out = new Array<bigint>(n);
+  for (let k = 0; k < n; k++) out[k] = word(2 + k);
+  return out;
 }
 
 /** Words of one ABI-encoded PositionState: 7 fields, then the 9 of its StepPreview (all static). */
@@ -338,6 +387,31 @@ export function decodePositionStates(data: string, accounts: readonly string[]):
     };
   }
   return out;
+}
+
+/** `params()` as plain bigints (bps, seconds, debt-token units). */
+export function toMarketParams(p: MarketParamsStructOutput): MarketParams {
+  return {
+    maxLtvBps: p.maxLtvBps,
+    softLtvBps: p.softLtvBps,
+    hardLtvBps: p.hardLtvBps,
+    targetLtvBps: p.targetLtvBps,
+    closeFactorMinBps: p.closeFactorMinBps,
+    closeFactorMaxBps: p.closeFactorMaxBps,
+    incentiveMinBps: p.incentiveMinBps,
+    incentiveMaxBps: p.incentiveMaxBps,
+    incentiveHardMinBps: p.incentiveHardMinBps,
+    reserveFactorBps: p.reserveFactorBps,
+    volLowBps: p.volLowBps,
+    volHighBps: p.volHighBps,
+    stepIntervalSeconds: p.stepIntervalSeconds,
+    paceWindowSeconds: p.paceWindowSeconds,
+    confirmDelaySeconds: p.confirmDelaySeconds,
+    volTauSeconds: p.volTauSeconds,
+    maxSoftSeizePerWindow: p.maxSoftSeizePerWindow,
+    keeperTip: p.keeperTip,
+    minDebt: p.minDebt,
+  };
 }
 
 /** The view's struct as plain bigints and enums. */

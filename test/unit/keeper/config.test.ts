@@ -36,7 +36,7 @@ describe("keeper config", () => {
       expect(c.chainId).to.equal(31_337);
       expect(c.factory).to.equal(FACTORY);
       expect(c.pageSize).to.equal(DEFAULTS.pageSize);
-      expect(c.evaluation).to.equal("screened");
+      expect(c.evaluation).to.equal("local");
       expect(c.minProfit).to.equal(0n);
       expect(c.metricsPort).to.equal(9_464);
       expect(c.dryRun).to.equal(false);
@@ -132,7 +132,7 @@ describe("keeper config", () => {
       expect(e).to.have.members([
         'KEEPER_FACTORY: "0x1234" is not an address',
         'KEEPER_MIN_PROFIT: "-1" is not a non-negative integer (use a decimal string)',
-        'KEEPER_EVALUATION: must be "full" or "screened", not "fast"',
+        'KEEPER_EVALUATION: must be "local", "full" or "screened", not "fast"',
         "KEEPER_PAGE_SIZE: 0 is out of range [1, 10000]",
         'KEEPER_MAX_IN_FLIGHT: "many" is not an integer',
         'KEEPER_ACT_ON_HARD_ZONE: "maybe" is not a boolean (true/false)',

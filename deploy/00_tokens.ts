@@ -1,0 +1,21 @@
+/** Step 0: the mintable test tokens the market lends and takes as collateral (MockERC20, on every network). */
+import type { DeployFunction } from "hardhat-deploy/types";
+import { DEBT_DECIMALS, COLLATERAL_DECIMALS } from "../src/deploy/market-config";
+
+const func: DeployFunction = async ({ deployments, getNamedAccounts }) => {
+  const { deployer } = await getNamedAccounts();
+  await deployments.deploy("CollateralToken", {
+    contract: "MockERC20",
+    from: deployer,
+    args: ["Test Wrapped Ether", "WETH", COLLATERAL_DECIMALS],
+    log: true,
+  });
+  await deployments.deploy("DebtToken", {
+    contract: "MockERC20",
+    from: deployer,
+    args: ["Test USD Coin", "USDC", DEBT_DECIMALS],
+    log: true,
+  });
+};
+func.tags = ["tokens"];
+export default func;

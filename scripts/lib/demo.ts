@@ -315,6 +315,9 @@ async function books(
   collateralToken: ReturnType<typeof MockERC20__factory.connect>,
   keeper: string,
 ): Promise<Books> {
+  // Accrue and store first, so the views below read stored books, and the InterestAccrued events after this
+  // block account for every later accrual.
+  await send(market.updatePriceState());
   const block = await hre.ethers.provider.getBlockNumber();
   const [cash, debt, reserves] = await market.accounting({ blockTag: block });
   const debtToken = MockERC20__factory.connect(await market.asset(), hre.ethers.provider);

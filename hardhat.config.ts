@@ -1,4 +1,5 @@
 import { subtask, task } from "hardhat/config";
+import { HardhatPluginError } from "hardhat/plugins";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import type { NetworksUserConfig } from "hardhat/types";
@@ -9,7 +10,7 @@ import {
   ETHERSCAN_KEY_ENV,
   LOCALHOST_URL_ENV,
   NETWORKS,
-  requireNetworkEnv,
+  networkEnvProblems,
 } from "./src/deploy/networks";
 
 /** The one compiler version we build with; the npm `solc` package of this exact version is a dependency. */
@@ -42,12 +43,21 @@ for (const [name, network] of Object.entries(NETWORKS)) {
 }
 
 task("deploy").setAction(async (args, hre, runSuper) => {
-  requireNetworkEnv(hre.network.name, process.env);
+  const problems = networkEnvProblems(hre.network.name, process.env);
+  if (problems.length > 0) {
+    throw new HardhatPluginError(
+      "deploy",
+      `cannot deploy to ${hre.network.name}:\n  - ${problems.join("\n  - ")}`,
+    );
+  }
   return runSuper(args);
 });
 task("verify").setAction(async (args, hre, runSuper) => {
   if (!process.env[ETHERSCAN_KEY_ENV]) {
-    throw new Error(`${ETHERSCAN_KEY_ENV} is not set: the Etherscan (v2, all chains) API key used to verify`);
+    throw new HardhatPluginError(
+      "verify",
+      `${ETHERSCAN_KEY_ENV} is not set: the Etherscan API key (v2, all chains)`,
+    );
   }
   return runSuper(args);
 });

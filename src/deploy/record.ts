@@ -1,5 +1,5 @@
 /** Builds and writes deployments/<network>.json from hardhat-deploy's deployments (see src/sdk/deployment.ts). */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ContractRecord, DeploymentRecord } from "../sdk/deployment";
@@ -77,4 +77,32 @@ export function writeRecord(dir: string, record: DeploymentRecord): string {
 
 export function readRecord(file: string): DeploymentRecord {
   return parseDeploymentRecord(JSON.parse(readFileSync(file, "utf8")), file);
+}
+
+/** Networks whose chains vanish with the process or node: not listed in the index. */
+const LOCAL_NETWORKS = new Set(["hardhat", "localhost"]);
+export const INDEX_FILE = "index.json";
+
+/** Every live network's record in `dir`, keyed by chain id (what the SDK's `deployments` serves). */
+export function buildIndex(dir: string): Record<string, DeploymentRecord> {
+  const index: Record<string, DeploymentRecord> = {};
+  for (const name of readdirSync(dir).sort()) {
+    const network = name.replace(/\.json$/, "");
+    if (!name.endsWith(".json") || name === INDEX_FILE || LOCAL_NETWORKS.has(network)) continue;
+    const record = readRecord(join(dir, name));
+    if (index[record.chainId] !== undefined) {
+      throw new Error(
+        `deployments: ${index[record.chainId].network} and ${network} both claim chain ${record.chainId}`,
+      );
+    }
+    index[record.chainId] = record;
+  }
+  return index;
+}
+
+/** Rewrites `dir`/index.json from the records in `dir`; returns its path. */
+export function writeIndex(dir: string): string {
+  const file = join(dir, INDEX_FILE);
+  writeFileSync(file, JSON.stringify(buildIndex(dir), null, 2) + "\n");
+  return file;
 }

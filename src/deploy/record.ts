@@ -47,6 +47,7 @@ export async function buildRecord(hre: HardhatRuntimeEnvironment): Promise<Deplo
       network: hre.network.name,
       chainId: Number(await hre.getChainId()),
       deployer,
+      deploymentBlock: Math.min(...Object.values(contracts).map((c) => c.blockNumber ?? Infinity)),
       startBlock: contracts.MarketFactory?.blockNumber ?? 0,
       addresses: {
         market: address("LendingMarket"),

@@ -34,6 +34,8 @@ export interface DeploymentRecord {
   network: string;
   chainId: number;
   deployer: string;
+  /** First block of the deployment (its earliest contract). */
+  deploymentBlock: number;
   /** Block of the factory's deployment: where indexers (the keeper) start reading events. */
   startBlock: number;
   addresses: DeploymentAddresses;

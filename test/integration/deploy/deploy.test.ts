@@ -56,6 +56,10 @@ async function expectWiredMarket(
     record.contracts.MarketFactory.transactionHash!,
   ))!;
   expect(record.startBlock).to.equal(factoryBlock.blockNumber);
+  const tokenBlock = (await provider.getTransactionReceipt(
+    record.contracts.CollateralToken.transactionHash!,
+  ))!;
+  expect(record.deploymentBlock).to.equal(tokenBlock.blockNumber); // the first step deploys the collateral token
   expect(record.contracts.LendingMarket.args[0]).to.equal(a.collateralToken);
 }
 

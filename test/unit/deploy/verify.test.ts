@@ -10,6 +10,7 @@ describe("src/deploy/verify", () => {
       network: "sepolia",
       chainId: 11_155_111,
       deployer: A(1),
+      deploymentBlock: 8,
       startBlock: 10,
       addresses: {
         market: A(2),

@@ -8,6 +8,7 @@ const record = (network: string, chainId: number): DeploymentRecord => ({
   network,
   chainId,
   deployer: A(1),
+  deploymentBlock: 1200,
   startBlock: 1234,
   addresses: {
     market: A(2),

@@ -5,13 +5,12 @@
  */
 import type { DeployFunction } from "hardhat-deploy/types";
 import { AggregatorV3Interface__factory } from "../typechain-types";
-import { assertChainId, feedAddresses } from "../src/deploy/market-config";
+import { feedAddresses } from "../src/deploy/market-config";
 import { deployNetwork, feedMismatch, type FeedIdentity } from "../src/deploy/networks";
 
 const func: DeployFunction = async (hre) => {
   const { deployments, getNamedAccounts, network: hhNetwork } = hre;
   const network = deployNetwork(hhNetwork.name);
-  await assertChainId(hre, network);
   if (network.kind === "local") {
     const { deployer } = await getNamedAccounts();
     await deployments.deploy("EthUsdFeed", {

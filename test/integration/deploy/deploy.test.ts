@@ -134,6 +134,21 @@ describe("deploy/ (hardhat-deploy)", () => {
       );
     });
 
+    it("refuses a configured feed address without a feed behind it", async () => {
+      const nobody = ethers.Wallet.createRandom().address;
+      NETWORKS.hardhat = liveLike(nobody, { decimals: 8, description: "ETH / USD" });
+      await expect(deployFresh()).to.be.rejectedWith(`feed ${nobody} on hardhat cannot be read`);
+    });
+
+    it("refuses a node whose chain id is not the configured one, before deploying anything", async () => {
+      NETWORKS.hardhat = { ...liveLike(ZeroAddress, { decimals: 8, description: "" }), chainId: 11_155_111 };
+      const block = await ethers.provider.getBlockNumber();
+      await expect(deployFresh()).to.be.rejectedWith(
+        "deploy: the RPC endpoint of hardhat reports chain id 31337, expected 11155111",
+      );
+      expect(await ethers.provider.getBlockNumber()).to.equal(block);
+    });
+
     it("uses a configured feed and sequencer uptime feed that match (the testnet path)", async () => {
       const [deployer] = await ethers.getSigners();
       const feed = await new MockV3Aggregator__factory(deployer).deploy(8, 2_000n * E8);

@@ -52,7 +52,8 @@ export async function readMarket(
 
 /**
  * A position's collateral and debt at `blockNumber`, and the time of its last liquidation step (from the
- * market's LiquidationStepped events, searched from `fromBlock`, by default the whole chain).
+ * market's LiquidationStepped events, searched from `fromBlock`: pass the deployment's `startBlock` on public
+ * chains, whose RPC endpoints limit log ranges; 0 by default).
  */
 export async function readPosition(
   marketAddress: string,

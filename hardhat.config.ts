@@ -1,7 +1,17 @@
-import { subtask } from "hardhat/config";
+import { subtask, task } from "hardhat/config";
+import { HardhatPluginError } from "hardhat/plugins";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
+import type { NetworksUserConfig } from "hardhat/types";
 import "@nomicfoundation/hardhat-toolbox";
+import "hardhat-deploy";
+import {
+  DEPLOYER_KEY_ENV,
+  ETHERSCAN_KEY_ENV,
+  LOCALHOST_URL_ENV,
+  NETWORKS,
+  networkEnvProblems,
+} from "./src/deploy/networks";
 
 /** The one compiler version we build with; the npm `solc` package of this exact version is a dependency. */
 const SOLC_VERSION = "0.8.28";
@@ -17,6 +27,39 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
     version: SOLC_VERSION,
     longVersion: solc.version(),
   };
+});
+
+// Live networks read their RPC URL and the deployer's key from the environment. A missing variable is reported by
+// name before anything connects (the deploy task below), so the URL here may be empty.
+const liveNetworks: NetworksUserConfig = {};
+for (const [name, network] of Object.entries(NETWORKS)) {
+  if (network.kind !== "live") continue;
+  const key = process.env[DEPLOYER_KEY_ENV];
+  liveNetworks[name] = {
+    url: process.env[network.rpcUrlEnv] ?? "",
+    chainId: network.chainId,
+    accounts: key && /^0x[0-9a-fA-F]{64}$/.test(key) ? [key] : [],
+  };
+}
+
+task("deploy").setAction(async (args, hre, runSuper) => {
+  const problems = networkEnvProblems(hre.network.name, process.env);
+  if (problems.length > 0) {
+    throw new HardhatPluginError(
+      "deploy",
+      `cannot deploy to ${hre.network.name}:\n  - ${problems.join("\n  - ")}`,
+    );
+  }
+  return runSuper(args);
+});
+task("verify").setAction(async (args, hre, runSuper) => {
+  if (!process.env[ETHERSCAN_KEY_ENV]) {
+    throw new HardhatPluginError(
+      "verify",
+      `${ETHERSCAN_KEY_ENV} is not set: the Etherscan API key (v2, all chains)`,
+    );
+  }
+  return runSuper(args);
 });
 
 const config: HardhatUserConfig = {
@@ -38,6 +81,23 @@ const config: HardhatUserConfig = {
     hardhat: {
       hardfork: "cancun",
     },
+    localhost: {
+      url: process.env[LOCALHOST_URL_ENV] ?? "http://127.0.0.1:8545",
+    },
+    ...liveNetworks,
+  },
+  namedAccounts: {
+    deployer: 0,
+  },
+  paths: {
+    // deployments/<network>.json and hardhat-deploy's deployments/<network>/ (tests point it elsewhere).
+    deployments: process.env.DEPLOYMENTS_DIR ?? "deployments",
+  },
+  etherscan: {
+    apiKey: process.env[ETHERSCAN_KEY_ENV] ?? "",
+  },
+  sourcify: {
+    enabled: false,
   },
   gasReporter: {
     enabled: process.env.REPORT_GAS === "true",

@@ -1,8 +1,11 @@
 /**
  * Keeper bot command line (docs/KEEPER.md):
  *
- *   ts-node --transpile-only scripts/keeper.ts [--config keeper.json] [--dry-run] [--<setting> <value> …]
+ *   ts-node --transpile-only scripts/keeper.ts [--config keeper.json] [--deployment deployments/<network>.json]
+ *                                              [--dry-run] [--<setting> <value> …]
  *
+ * `--deployment` (or KEEPER_DEPLOYMENT) takes the factory, start block and chain from a deployment record written
+ * by the deploy scripts; the config file, environment and flags override them.
  * Settings come from the JSON file (`--config` or KEEPER_CONFIG), KEEPER_* environment variables and flags, in
  * increasing precedence; they are validated before anything starts. Logs are JSON lines on stdout; SIGINT and
  * SIGTERM stop the bot cleanly. Exit codes: 0 stopped, 1 failed to start, 2 invalid configuration.
@@ -10,9 +13,12 @@
 import { readFileSync } from "node:fs";
 import { KeeperBot } from "../src/keeper/bot";
 import { ENV_KEYS, parseCliArgs, resolveConfig } from "../src/keeper/config";
+import { keeperSettingsFromDeployment } from "../src/keeper/deployment";
+import { readRecord } from "../src/deploy/record";
 import { createLogger } from "../src/keeper/log";
 
-const USAGE = `usage: ts-node --transpile-only scripts/keeper.ts [--config <file.json>] [--dry-run] [--<setting> <value>]
+const USAGE = `usage: ts-node --transpile-only scripts/keeper.ts [--config <file.json>] [--deployment <deployments/net.json>]
+                                             [--dry-run] [--<setting> <value>]
 
 Required: KEEPER_RPC_URL, KEEPER_FACTORY, and KEEPER_PRIVATE_KEY (not needed with --dry-run).
 Every setting (docs/KEEPER.md) may be given as an environment variable, a key of the JSON file, or a flag:
@@ -22,7 +28,13 @@ ${Object.entries(ENV_KEYS)
 
 async function main(): Promise<number> {
   const log = createLogger();
-  const cli = parseCliArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const at = argv.indexOf("--deployment");
+  const deploymentFile = at >= 0 ? argv.splice(at, 2)[1] : process.env.KEEPER_DEPLOYMENT;
+  const cli = parseCliArgs(argv);
+  if (at >= 0 && (deploymentFile === undefined || deploymentFile.startsWith("--"))) {
+    cli.errors.push("--deployment needs a file");
+  }
   if (cli.help) {
     console.log(USAGE);
     return 0;
@@ -36,6 +48,17 @@ async function main(): Promise<number> {
       const reason = err instanceof Error ? err.message : String(err);
       log.error("config.invalid", { errors: [`config file ${configFile}: ${reason}`] });
       console.error(`keeper: cannot read config file ${configFile}: ${reason}`);
+      return 2;
+    }
+  }
+  if (deploymentFile !== undefined) {
+    try {
+      const fromDeployment = keeperSettingsFromDeployment(readRecord(deploymentFile));
+      file = { ...fromDeployment, ...(file as Record<string, unknown> | undefined) };
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      log.error("config.invalid", { errors: [`deployment ${deploymentFile}: ${reason}`] });
+      console.error(`keeper: cannot read deployment ${deploymentFile}: ${reason}`);
       return 2;
     }
   }

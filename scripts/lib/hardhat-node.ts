@@ -97,7 +97,9 @@ export async function startHardhatNode(options: StartOptions = {}): Promise<Hard
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const cli = require.resolve("hardhat/internal/cli/bootstrap", { paths: [REPO_ROOT] });
-  const child = spawn(process.execPath, [cli, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+  // --no-deploy: hardhat-deploy would otherwise run deploy/ on start; callers deploy what they need themselves.
+  const args = [cli, "node", "--hostname", "127.0.0.1", "--port", String(port), "--no-deploy"];
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],

@@ -4,21 +4,8 @@
  * mirror of LiquidationSchedule). It gives what `positionStates` gives — which mode `full` reads on chain at
  * ~15,000 gas a position — so a keeper can look at every position of a large market each block.
  */
-import {
-  MAX_UINT256,
-  OracleStatus,
-  StepStatus,
-  Zone,
-  liquidationPrice,
-  ltvWad,
-  plan,
-  stepIntervalSeconds,
-  valueOf,
-  wadMulUp,
-  zeroFloorSub,
-  zoneOf,
-  type MarketParams,
-} from "../sdk";
+import { describePosition, type MarketSnapshot } from "../frontend/helpers";
+import { wadMulUp } from "../sdk/math";
 import type { PositionSnapshot } from "./strategy";
 
 const MASK_112 = (1n << 112n) - 1n;
@@ -47,73 +34,25 @@ export function unpackPosition(word: bigint): StoredPosition {
 }
 
 /** The market-wide inputs of one block: `params()`, `accounting()`, `priceState()` and the oracle's `tryPrice()`. */
-export interface MarketBlockState {
-  params: MarketParams;
+export interface MarketBlockState extends MarketSnapshot {
   /** Borrow index accrued to the block, WAD. */
   borrowIndexWad: bigint;
-  /** Reserves accrued to the block, debt units (the tip is paid from them). */
-  reserves: bigint;
-  oracleUsable: boolean;
-  oracleStatus: OracleStatus;
-  spotPriceWad: bigint;
-  emaPriceWad: bigint;
-  varianceWad: bigint;
-  /** Collateral value in the pace bucket, debt units. */
-  paceUsed: bigint;
-  /** The block's timestamp, seconds. */
-  timestamp: bigint;
 }
 
 /**
- * What `positionState(account)` returns, computed locally (LendingMarket._fillPositionState). The one difference:
- * for a step that writes off bad debt, `step.badDebt` is the position's debt less the repayment, while the market
- * books the drop of its total debt, which can differ by the rounding of one unit.
+ * What `positionState(account)` returns, computed locally (the frontend helpers' `describePosition`, on the debt
+ * the stored normalised debt and the block's borrow index give). The one difference: for a step that writes off
+ * bad debt, `step.badDebt` is the position's debt less the repayment, while the market books the drop of its
+ * total debt, which can differ by the rounding of one unit.
  */
 export function evaluatePosition(
   account: string,
   stored: StoredPosition,
   m: MarketBlockState,
 ): PositionSnapshot {
-  const p = m.params;
   const debt = wadMulUp(stored.normDebt, m.borrowIndexWad);
-  const snapshot: PositionSnapshot = {
+  return {
     account,
-    collateral: stored.collateral,
-    debt,
-    ltvWad: 0n,
-    zone: Zone.None,
-    softLiquidationPriceWad: liquidationPrice(stored.collateral, debt, p.softLtvBps),
-    hardLiquidationPriceWad: liquidationPrice(stored.collateral, debt, p.hardLtvBps),
-    nextSoftStepAt: 0n,
-    step: {
-      status: StepStatus.OracleUnavailable,
-      zone: Zone.None,
-      repaid: 0n,
-      seized: 0n,
-      incentiveWad: 0n,
-      tip: 0n,
-      badDebt: 0n,
-      ltvBeforeWad: 0n,
-      ltvAfterWad: 0n,
-    },
+    ...describePosition(m, { collateral: stored.collateral, debt, lastStepAt: stored.lastStepAt }),
   };
-  if (!m.oracleUsable) return snapshot;
-  snapshot.ltvWad = ltvWad(debt, valueOf(stored.collateral, m.spotPriceWad));
-  snapshot.zone = zoneOf(p, debt, snapshot.ltvWad);
-  if (stored.lastStepAt !== 0n)
-    snapshot.nextSoftStepAt = stored.lastStepAt + stepIntervalSeconds(p, m.varianceWad);
-  snapshot.step = plan(p, {
-    collateral: stored.collateral,
-    debt,
-    lastStepAt: stored.lastStepAt,
-    spotPriceWad: m.spotPriceWad,
-    emaPriceWad: m.emaPriceWad,
-    varianceWad: m.varianceWad,
-    oracleStatus: m.oracleStatus,
-    paceRoom: zeroFloorSub(p.maxSoftSeizePerWindow, m.paceUsed),
-    reserves: m.reserves,
-    maxRepay: MAX_UINT256,
-    timestamp: m.timestamp,
-  }).plan;
-  return snapshot;
 }

@@ -234,11 +234,18 @@ contract FuzzReader {
         v.positions = new PositionView[](accounts.length);
         StepPreview[] memory hardSteps = new StepPreview[](accounts.length);
         uint256 hardCount;
+        // One call for every position's stored word; debt = normDebt x index, rounded up, as `debtOf` computes it.
+        uint256[] memory words = market.packedPositions(accounts);
         for (uint256 i; i < accounts.length; ++i) {
             PositionView memory pv = v.positions[i];
-            pv.collateral = market.collateralOf(accounts[i]);
+            pv.collateral = words[i] & type(uint112).max;
+            pv.debt = Math.mulDiv(
+                (words[i] >> 112) & type(uint104).max,
+                v.borrowIndexWad,
+                1e18,
+                Math.Rounding.Ceil
+            );
             if (debtMask & (1 << i) == 0) continue;
-            pv.debt = market.debtOf(accounts[i]);
             if (!v.oracleUsable || pv.debt == 0) continue;
             // collateral < 2^112, price < 2^128 and debt < 2^128: no overflow.
             uint256 value = (pv.collateral * v.spotPriceWad) / 1e18;

@@ -1,8 +1,13 @@
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import type { ConstantProductPair, KinkedRateModel, PairFlashKeeper } from "../../../typechain-types";
-import { deployMarket } from "../../helpers/fixtures";
+import type {
+  ConstantProductPair,
+  KinkedRateModel,
+  MockERC20,
+  PairFlashKeeper,
+} from "../../../typechain-types";
+import { defaultParams, deployMarket, deploySiblingMarket } from "../../helpers/fixtures";
 
 const MAX = ethers.MaxUint256;
 const eth = (amount: string): bigint => ethers.parseEther(amount);
@@ -18,34 +23,60 @@ const amountOut = (amountIn: bigint, reserveIn: bigint, reserveOut: bigint): big
  * 0.85 in the soft zone at $1,600). A WETH/USDC pair holding 1,000 WETH and 1,600,000 USDC ($1,600).
  */
 async function fixture() {
-  const f = await deployMarket({ params: { confirmDelaySeconds: 0, volLowBps: 60_000, volHighBps: 65_000 } });
+  return fixtureWith(undefined);
+}
+
+/**
+ * As `fixture`, but on a sibling market whose collateral token is deployed until it sorts before (`true`) or
+ * after (`false`) USDC, so that the pair holds the collateral as its token0 or token1.
+ */
+async function fixtureWith(collateralIsToken0: boolean | undefined) {
+  const calm = { confirmDelaySeconds: 0, volLowBps: 60_000, volHighBps: 65_000 };
+  const f = await deployMarket({ params: calm });
+  let { market, weth } = f;
+  if (collateralIsToken0 !== undefined) {
+    const usdcAddress = BigInt(await f.usdc.getAddress());
+    do {
+      weth = (await ethers.deployContract("MockERC20", [
+        "Wrapped Ether",
+        "WETH",
+        18,
+      ])) as unknown as MockERC20;
+    } while (BigInt(await weth.getAddress()) < usdcAddress !== collateralIsToken0);
+    market = await deploySiblingMarket(f, weth, f.usdc, { ...defaultParams(6), ...calm }, "Sibling", "sib");
+    await f.usdc.connect(f.lender).approve(market, MAX);
+    await market.connect(f.lender).deposit(usd("1000000"), f.lender.address);
+  }
   const flat = (await ethers.deployContract("KinkedRateModel", [
     0n,
     0n,
     0n,
     10n ** 18n,
   ])) as unknown as KinkedRateModel;
-  await f.market.connect(f.admin).setRateModel(flat);
-  await f.weth.mint(f.alice.address, eth("12.5"));
-  await f.weth.connect(f.alice).approve(f.market, MAX);
-  await f.market.connect(f.alice).supplyCollateral(f.alice.address, eth("12.5"));
-  await f.market.connect(f.alice).borrow(usd("17000"), f.alice.address);
+  await market.connect(f.admin).setRateModel(flat);
+  await weth.mint(f.alice.address, eth("12.5"));
+  await weth.connect(f.alice).approve(market, MAX);
+  await market.connect(f.alice).supplyCollateral(f.alice.address, eth("12.5"));
+  await market.connect(f.alice).borrow(usd("17000"), f.alice.address);
   await f.feed.updateAnswer(answer(1600));
 
   const pair = (await ethers.deployContract("ConstantProductPair", [
-    f.weth,
+    weth,
     f.usdc,
   ])) as unknown as ConstantProductPair;
-  await f.weth.mint(pair, eth("1000"));
+  await weth.mint(pair, eth("1000"));
   await f.usdc.mint(pair, usd("1600000"));
   await pair.sync();
   const keeper = (await ethers.deployContract("PairFlashKeeper", [
-    f.market,
+    market,
     pair,
     f.keeper.address,
   ])) as unknown as PairFlashKeeper;
-  return { ...f, pair, flashKeeper: keeper };
+  return { ...f, market, weth, pair, flashKeeper: keeper };
 }
+
+const collateralFirst = () => fixtureWith(true);
+const collateralSecond = () => fixtureWith(false);
 
 /** The pair's reserves as (WETH, USDC), whatever the token order. */
 async function reserves(f: Awaited<ReturnType<typeof fixture>>): Promise<[bigint, bigint]> {
@@ -86,26 +117,31 @@ describe("ConstantProductPair (test double of a Uniswap V2 pair)", () => {
 });
 
 describe("PairFlashKeeper", () => {
-  it("steps with no debt tokens: sells the seized WETH on the pair, the market pulls the repayment, the rest stays", async () => {
-    const f = await loadFixture(fixture);
-    const s = await f.market.previewLiquidationStep(f.alice.address, MAX);
-    expect(s.status).to.equal(0n); // Ready
-    expect(s.repaid).to.be.greaterThan(0n);
-    const [wethReserve, usdcReserve] = await reserves(f);
-    const proceeds = amountOut(s.seized, wethReserve, usdcReserve);
-    const owed = s.repaid - s.tip;
-    expect(await f.flashKeeper.quoteSale(s.seized)).to.equal(proceeds);
-    const debtBefore = await f.market.debtOf(f.alice.address);
+  for (const [order, build] of [
+    ["token0", collateralFirst],
+    ["token1", collateralSecond],
+  ] as const) {
+    it(`steps with no debt tokens: sells the seized WETH (the pair's ${order}), the market pulls the repayment, the rest stays`, async () => {
+      const f = await loadFixture(build);
+      const s = await f.market.previewLiquidationStep(f.alice.address, MAX);
+      expect(s.status).to.equal(0n); // Ready
+      expect(s.repaid).to.be.greaterThan(0n);
+      const [wethReserve, usdcReserve] = await reserves(f);
+      const proceeds = amountOut(s.seized, wethReserve, usdcReserve);
+      const owed = s.repaid - s.tip;
+      expect(await f.flashKeeper.quoteSale(s.seized)).to.equal(proceeds);
+      const debtBefore = await f.market.debtOf(f.alice.address);
 
-    await expect(f.flashKeeper.connect(f.other).step(f.alice.address, MAX, s.seized, 0n))
-      .to.emit(f.flashKeeper, "FlashStep")
-      .withArgs(f.alice.address, s.repaid, s.seized, proceeds, proceeds - owed);
+      await expect(f.flashKeeper.connect(f.other).step(f.alice.address, MAX, s.seized, 0n))
+        .to.emit(f.flashKeeper, "FlashStep")
+        .withArgs(f.alice.address, s.repaid, s.seized, proceeds, proceeds - owed);
 
-    expect(await f.usdc.balanceOf(f.flashKeeper)).to.equal(proceeds - owed);
-    expect(await f.weth.balanceOf(f.flashKeeper)).to.equal(0n);
-    expect(await reserves(f)).to.deep.equal([wethReserve + s.seized, usdcReserve - proceeds]);
-    expect(await f.market.debtOf(f.alice.address)).to.equal(debtBefore - s.repaid);
-  });
+      expect(await f.usdc.balanceOf(f.flashKeeper)).to.equal(proceeds - owed);
+      expect(await f.weth.balanceOf(f.flashKeeper)).to.equal(0n);
+      expect(await reserves(f)).to.deep.equal([wethReserve + s.seized, usdcReserve - proceeds]);
+      expect(await f.market.debtOf(f.alice.address)).to.equal(debtBefore - s.repaid);
+    });
+  }
 
   it("reverts FlashKeeperSaleShort when the sale does not cover the repayment plus minProfit", async () => {
     const f = await loadFixture(fixture);
@@ -156,6 +192,9 @@ describe("PairFlashKeeper", () => {
     await expect(f.flashKeeper.connect(asMarket).onLiquidationStep(f.alice.address, 1n, 1n, 0n, "0x"))
       .to.be.revertedWithCustomError(f.flashKeeper, "FlashKeeperUnauthorizedCallback")
       .withArgs(marketAddress);
+    await expect(f.flashKeeper.connect(asMarket).onLiquidationStep(ethers.ZeroAddress, 1n, 1n, 0n, "0x"))
+      .to.be.revertedWithCustomError(f.flashKeeper, "FlashKeeperUnauthorizedCallback")
+      .withArgs(marketAddress);
     await network.provider.send("hardhat_stopImpersonatingAccount", [marketAddress]);
   });
 
@@ -188,5 +227,16 @@ describe("PairFlashKeeper", () => {
       factory,
       "FlashKeeperZeroAddress",
     );
+    await expect(
+      factory.deploy(f.market, ethers.ZeroAddress, f.keeper.address),
+    ).to.be.revertedWithCustomError(factory, "FlashKeeperZeroAddress");
+    // The market's debt token as token0 against a stranger as token1.
+    let after = stranger;
+    while (BigInt(await after.getAddress()) < BigInt(await f.usdc.getAddress()))
+      after = await ethers.deployContract("MockERC20", ["X", "X", 18]);
+    const half = await ethers.deployContract("ConstantProductPair", [f.usdc, after]);
+    await expect(factory.deploy(f.market, half, f.keeper.address))
+      .to.be.revertedWithCustomError(factory, "FlashKeeperWrongPair")
+      .withArgs(await half.getAddress());
   });
 });

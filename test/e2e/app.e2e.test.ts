@@ -220,6 +220,28 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
     expect(await text("position-debt")).to.equal(formatAmount(after.debt, 6, "USDC"));
     expect(after.ltvWad < ready.ltvWad).to.equal(true);
     await screenshot("6-after-step");
+  });
+
+  it("shows a stale oracle as unusable with the oracle's decoded error, not as a price", async () => {
+    await provider.send("evm_increaseTime", [3_700]); // past the feed's 1 h heartbeat
+    await provider.send("evm_mine", []);
+    const lens = MarketLens__factory.connect(record.addresses.lens, provider);
+    expect((await lens.marketSummary(record.addresses.market)).oracleUsable).to.equal(false);
+
+    await open("#/markets", "market-price");
+    await waitForBlock("markets-block");
+    expect(await text("market-price")).to.match(
+      /^unusable — OracleStale\(feed: 0x[0-9a-fA-F]{40}, updatedAt: \d+, heartbeatSeconds: 3600\)$/,
+    );
+    expect(await text("market-freshness")).to.match(
+      /^STALE: updated 1 h 0\d min ago \(heartbeat 1 h 00 min\)$/,
+    );
+    await screenshot("7-stale-oracle");
+
+    await open(`#/position/${borrowers[5]}`, "position-ltv");
+    await waitForBlock("position-block");
+    expect(await text("position-ltv")).to.equal("— (no usable price)");
+    expect(await text("position-zone")).to.equal("unknown (no usable price)");
     expect(pageErrors).to.deep.equal([]);
   });
 });

@@ -45,6 +45,8 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
       hmr: options.watch ?? false,
       proxy: { "/rpc": { target: options.rpcUrl, changeOrigin: true, rewrite: () => "/" } },
     },
+    // Pre-bundle ethers when the server starts, not when the page first asks (which would reload the page).
+    optimizeDeps: { include: ["ethers"] },
     plugins: [
       {
         name: "app-config",

@@ -90,7 +90,12 @@ function renderHeader(): void {
   const connectButtons = [
     h(
       "button",
-      { disabled: window.ethereum === undefined, onclick: () => connect(() => connectInjected(net!)) },
+      {
+        disabled: window.ethereum === undefined,
+        title: window.ethereum === undefined ? "no injected wallet in this browser" : undefined,
+        "data-testid": "connect-wallet",
+        onclick: () => connect(() => connectInjected(net!)),
+      },
       "Connect wallet",
     ),
     net?.chainId === LOCAL_CHAIN_ID

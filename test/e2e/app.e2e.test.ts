@@ -13,10 +13,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JsonRpcProvider } from "ethers";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { LendingMarket__factory, MarketLens__factory, type LendingMarket } from "../../src/frontend";
+import {
+  LendingMarket__factory,
+  MarketLens__factory,
+  MockERC20__factory,
+  type LendingMarket,
+} from "../../src/frontend";
 import type { DeploymentRecord } from "../../src/sdk/deployment";
 import { StepStatus } from "../../src/sdk/types";
-import { confirmPrice, deployWithScripts, openDemoPositions } from "../../scripts/lib/app-chain";
+import {
+  confirmPrice,
+  deployWithScripts,
+  hardhatAccount,
+  openDemoPositions,
+} from "../../scripts/lib/app-chain";
 import { startAppServer, type AppServer } from "../../scripts/lib/app-server";
 import { REPO_ROOT, startHardhatNode, type HardhatNode } from "../../scripts/lib/hardhat-node";
 import { formatAmount, formatPrice, formatWadPercent, zoneName } from "../../app/src/format";
@@ -222,6 +232,63 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
     await screenshot("6-after-step");
   });
 
+  it("an injected EIP-1193 wallet adds collateral, and its refused step is decoded too", async () => {
+    // A minimal injected wallet: requests go to the node through the page's /rpc proxy, where Hardhat's
+    // accounts are unlocked (eth_sendTransaction); account #9 (no other role in this chain) signs.
+    const holder = hardhatAccount(9).address;
+    await page.addInitScript((from: string) => {
+      const rpc = async (method: string, params: unknown[] = []) => {
+        const response = await fetch("/rpc", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+        });
+        const body = (await response.json()) as {
+          result?: unknown;
+          error?: { code: number; message: string; data?: unknown };
+        };
+        if (body.error) throw Object.assign(new Error(body.error.message), body.error);
+        return body.result;
+      };
+      (window as unknown as { ethereum: unknown }).ethereum = {
+        request: ({ method, params }: { method: string; params?: unknown[] }) =>
+          method === "eth_requestAccounts" || method === "eth_accounts"
+            ? Promise.resolve([from])
+            : rpc(method, params),
+      };
+    }, holder);
+    const weth = MockERC20__factory.connect(record.addresses.collateralToken, hardhatAccount(9, provider));
+    await (await weth.mint(holder, 5n * 10n ** 18n)).wait();
+
+    const account = borrowers[0]; // 10 WETH, 12,400 USDC: healthy
+    await open(`#/position/${account}`, "position-ltv");
+    await page.getByTestId("connect-wallet").click();
+    await page.getByTestId("wallet").getByText(`Wallet ${holder}`).waitFor();
+    await page.getByTestId("collateral-amount").fill("5");
+    await page.getByTestId("collateral-preview-button").click();
+    await page
+      .getByTestId("collateral-preview")
+      .getByText("collateral 10.0000 WETH → 15.0000 WETH")
+      .waitFor();
+    await page.getByTestId("collateral-send").click();
+    await page.getByTestId("collateral-done").waitFor({ timeout: 60_000 });
+    await waitForBlock("position-block");
+    const st = await market.positionState(account);
+    expect(st.collateral).to.equal(15n * 10n ** 18n);
+    expect(await text("position-collateral")).to.equal("15.0000 WETH");
+    expect(await text("position-ltv")).to.equal(formatWadPercent(st.ltvWad));
+    expect(await page.getByTestId("history-row").last().textContent())
+      .to.contain("Collateral added")
+      .and.contain("5.0000 WETH");
+
+    await page.getByTestId("step-preview-button").click();
+    await page.getByTestId("step-preview").getByText("previewLiquidationStep: Healthy").waitFor();
+    await page.getByTestId("step-send").click();
+    await page.getByTestId("step-error").waitFor();
+    expect(await text("step-error")).to.equal("Reverted: MarketStepNotAllowed(status: Healthy, nextAt: 0)");
+    await screenshot("7-injected-wallet");
+  });
+
   it("shows a stale oracle as unusable with the oracle's decoded error, not as a price", async () => {
     await provider.send("evm_increaseTime", [3_700]); // past the feed's 1 h heartbeat
     await provider.send("evm_mine", []);
@@ -236,7 +303,7 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
     expect(await text("market-freshness")).to.match(
       /^STALE: updated 1 h 0\d min ago \(heartbeat 1 h 00 min\)$/,
     );
-    await screenshot("7-stale-oracle");
+    await screenshot("8-stale-oracle");
 
     await open(`#/position/${borrowers[5]}`, "position-ltv");
     await waitForBlock("position-block");

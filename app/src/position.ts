@@ -3,6 +3,10 @@
  * block, then `describePosition`, which returns exactly what the contract's `positionState` would), draws its
  * LTV on a gauge with the max / soft / hard bands, and charts its LTV over time from the market's events with
  * every liquidation step marked.
+ *
+ * The chart calls `positionState` at past blocks (the blocks of the position's events and of the market's price
+ * updates): the local node answers for any block; on a public chain that needs an archive RPC endpoint, and a
+ * dashboard with many users would index the events instead.
  */
 import { type Provider } from "ethers";
 import {

@@ -1,0 +1,320 @@
+/**
+ * The reference frontend (app/) end to end, in Debian's Chromium driven by playwright-core: a `hardhat node`
+ * with the market deployed by the deploy scripts and the demo's positions, the page served by Vite, and every
+ * figure the page shows compared, as a string, with the contract's views formatted by the app's own formatter.
+ *
+ * Screenshots of each page go to test-artifacts/e2e/. Chromium is `apt-get install -y chromium` (.ci/run does
+ * it); without /usr/bin/chromium the suite is skipped with a message, unless E2E_REQUIRE_CHROMIUM is set (CI),
+ * where it fails.
+ */
+import { expect } from "chai";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { JsonRpcProvider } from "ethers";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import {
+  LendingMarket__factory,
+  MarketLens__factory,
+  MockERC20__factory,
+  type LendingMarket,
+} from "../../src/frontend";
+import type { DeploymentRecord } from "../../src/sdk/deployment";
+import { StepStatus } from "../../src/sdk/types";
+import {
+  confirmPrice,
+  deployWithScripts,
+  hardhatAccount,
+  openDemoPositions,
+} from "../../scripts/lib/app-chain";
+import { startAppServer, type AppServer } from "../../scripts/lib/app-server";
+import { REPO_ROOT, startHardhatNode, type HardhatNode } from "../../scripts/lib/hardhat-node";
+import { formatAmount, formatPrice, formatWadPercent, zoneName } from "../../app/src/format";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ARTIFACTS = join(REPO_ROOT, "test-artifacts", "e2e");
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+  "--disable-sync",
+  "--disable-quic",
+];
+/** The demo's tokens: WETH (18 decimals) as collateral, USDC (6) as debt. */
+const WETH = { decimals: 18, symbol: "WETH" };
+const USDC = { decimals: 6, symbol: "USDC" };
+
+describe("app: the reference frontend in Chromium [uninstrumented]", function () {
+  this.timeout(240_000);
+  let node: HardhatNode | undefined;
+  let server: AppServer | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let provider: JsonRpcProvider;
+  let market: LendingMarket;
+  let record: DeploymentRecord;
+  let borrowers: string[];
+  const dirs: string[] = [];
+  const pageErrors: string[] = [];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      if (process.env.E2E_REQUIRE_CHROMIUM)
+        throw new Error(`${CHROMIUM} is missing (apt-get install -y chromium)`);
+      console.log(
+        `    skipped: ${CHROMIUM} is missing; apt-get install -y chromium to run the browser tests`,
+      );
+      this.skip();
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    node = await startHardhatNode();
+    const deployments = mkdtempSync(join(tmpdir(), "e2e-deployments-"));
+    const userData = mkdtempSync(join(tmpdir(), "e2e-chromium-"));
+    dirs.push(deployments, userData);
+    record = await deployWithScripts(node.url, deployments);
+    borrowers = await openDemoPositions(node.url, record);
+    provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    market = LendingMarket__factory.connect(record.addresses.market, provider);
+    server = await startAppServer({ rpcUrl: node.url, record });
+    // A persistent context is how Playwright takes a fresh --user-data-dir.
+    context = await chromium.launchPersistentContext(userData, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1200, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+  });
+
+  after(async () => {
+    await context?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+    provider?.destroy();
+    await node?.stop();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const text = async (testid: string) => (await page.getByTestId(testid).first().textContent())?.trim() ?? "";
+  const screenshot = (name: string) =>
+    page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  /** Loads a view (from scratch: no wallet connected) and waits for one of its figures. */
+  async function open(hash: string, readyTestid: string) {
+    await page.goto("about:blank"); // a fresh page load: a hash change alone keeps the page's state
+    await page.goto(`${server!.url}${hash}`);
+    await page.getByTestId(readyTestid).first().waitFor({ timeout: 60_000 });
+  }
+  /** Waits until the view shows the chain's latest block (the page redraws when a block arrives). */
+  async function waitForBlock(testid: string) {
+    const latest = await provider.getBlockNumber();
+    await page.waitForFunction(
+      ([id, block]) => Number(document.querySelector(`[data-testid="${id}"]`)?.textContent) >= Number(block),
+      [testid, latest] as const,
+      { timeout: 30_000 },
+    );
+  }
+  async function connectDevKey() {
+    await page.getByTestId("dev-key").click();
+    await page.getByTestId("dev-banner").waitFor();
+  }
+
+  it("lists the factory's market with the lens's price, utilisation, zones and pace", async () => {
+    await open("#/markets", "market-price");
+    await waitForBlock("markets-block");
+    const lens = MarketLens__factory.connect(record.addresses.lens, provider);
+    const s = await lens.marketSummary(record.addresses.market);
+    expect(await text("market-price")).to.equal(formatPrice(s.spotPriceWad, 18, 6, "USDC"));
+    expect(await text("market-price")).to.equal("2,000.00 USDC");
+    expect(await text("market-utilisation")).to.equal(formatWadPercent(s.utilisationWad));
+    expect(await text("market-zones"))
+      .to.contain("soft from 80.00 %")
+      .and.contain("hard from 90.00 %");
+    expect(await text("market-pace")).to.match(/^0\.00 USDC of 1,000,000\.00 USDC used \(0\.00 %\)/);
+    expect(await text("market-freshness")).to.match(/^fresh: updated .* ago \(heartbeat 1 h 00 min\)$/);
+    await screenshot("1-markets");
+  });
+
+  it("shows a position's LTV, zone and liquidation prices equal to positionState", async () => {
+    const account = borrowers[5]; // 30 WETH, 44,400 USDC: 74 % at $2,000
+    await open(`#/position/${account}`, "position-ltv");
+    await waitForBlock("position-block");
+    const st = await market.positionState(account);
+    expect(await text("position-ltv")).to.equal(formatWadPercent(st.ltvWad));
+    expect(await text("position-zone"))
+      .to.equal(zoneName(st.zone))
+      .and.equal("Healthy");
+    expect(await text("position-soft-price")).to.equal(
+      formatPrice(st.softLiquidationPriceWad, 18, 6, "USDC"),
+    );
+    expect(await text("position-hard-price")).to.equal(
+      formatPrice(st.hardLiquidationPriceWad, 18, 6, "USDC"),
+    );
+    expect(await text("position-soft-price")).to.equal("1,850.00 USDC");
+    expect(await text("position-collateral")).to.equal(
+      formatAmount(st.collateral, WETH.decimals, WETH.symbol),
+    );
+    expect(await text("position-debt")).to.equal(formatAmount(st.debt, USDC.decimals, USDC.symbol));
+    expect(await text("position-step-status")).to.match(/^Healthy: /);
+    await screenshot("2-position");
+  });
+
+  it("refuses a step on a healthy position and shows the decoded custom error, not hex", async () => {
+    await connectDevKey();
+    await page.getByTestId("step-preview-button").click();
+    await page.getByTestId("step-preview").getByText("previewLiquidationStep: Healthy").waitFor();
+    await page.getByTestId("step-send").click();
+    await page.getByTestId("step-error").waitFor();
+    const error = await text("step-error");
+    expect(error).to.equal("Reverted: MarketStepNotAllowed(status: Healthy, nextAt: 0)");
+    expect(error).not.to.match(/0x[0-9a-fA-F]{8,}/);
+    await screenshot("3-refused-step");
+  });
+
+  it("refuses a repay that leaves dust with MarketDebtBelowMinimum and its arguments", async () => {
+    const account = borrowers[5];
+    const debt = await market.debtOf(account);
+    await page.getByTestId("repay-amount").fill(formatUnitsPlain(debt - 50n * 10n ** 6n, 6));
+    await page.getByTestId("repay-preview-button").click();
+    await page.getByTestId("repay-preview").getByText("The market will refuse this").waitFor();
+    await page.getByTestId("repay-send").click();
+    await page.getByTestId("repay-error").waitFor({ timeout: 30_000 });
+    expect(await text("repay-error")).to.match(
+      /^Reverted: MarketDebtBelowMinimum\(debt: \d+, minDebt: 100000000\)$/,
+    );
+    await screenshot("4-refused-repay");
+  });
+
+  it("after the price falls, a keeper step from the page appears in the history and chart with the new LTV", async () => {
+    const account = borrowers[5];
+    // ETH / USD to $1,800 (LTV 82.2 %: soft zone), then time passes until the smoothed price confirms it.
+    await confirmPrice(node!.url, record, 1_800n * 10n ** 8n, account);
+    const ready = await market.positionState(account);
+    expect(ready.step.status).to.equal(BigInt(StepStatus.Ready));
+
+    await open("#/risk", "risk-table");
+    await waitForBlock("risk-block");
+    const rows = page.getByTestId("risk-row");
+    expect(await rows.count()).to.equal(2);
+    expect(await rows.first().getAttribute("data-account")).to.equal(account); // deepest first
+    expect(await rows.first().textContent())
+      .to.contain(formatWadPercent(ready.ltvWad))
+      .and.contain("Soft");
+    await screenshot("5-at-risk");
+
+    await open(`#/position/${account}`, "position-ltv");
+    await waitForBlock("position-block");
+    expect(await text("position-zone")).to.equal("Soft");
+    expect(await text("position-step-status")).to.match(/^Ready: /);
+    await connectDevKey();
+    await page.getByTestId("step-preview-button").click();
+    await page.getByTestId("step-preview").getByText("Ready, Soft zone").waitFor();
+    await page.getByTestId("step-send").click();
+    await page.getByTestId("step-done").waitFor({ timeout: 60_000 });
+
+    const [event] = await market.queryFilter(market.filters.LiquidationStepped(account));
+    expect(event, "the step's event").to.not.equal(undefined);
+    const { repaid, seized, ltvBeforeWad, ltvAfterWad } = event.args;
+    await waitForBlock("position-block");
+    const history = page.getByTestId("history-step");
+    expect(await history.count()).to.equal(1);
+    expect(await history.first().textContent()).to.contain(
+      `repaid ${formatAmount(repaid, 6, "USDC")}, seized ${formatAmount(seized, 18, "WETH")}; ` +
+        `LTV ${formatWadPercent(ltvBeforeWad)} → ${formatWadPercent(ltvAfterWad)}`,
+    );
+    expect(await page.getByTestId("chart-step").count()).to.equal(1);
+    const after = await market.positionState(account);
+    expect(await text("position-ltv")).to.equal(formatWadPercent(after.ltvWad));
+    expect(await text("position-debt")).to.equal(formatAmount(after.debt, 6, "USDC"));
+    expect(after.ltvWad < ready.ltvWad).to.equal(true);
+    await screenshot("6-after-step");
+  });
+
+  it("an injected EIP-1193 wallet adds collateral, and its refused step is decoded too", async () => {
+    // A minimal injected wallet: requests go to the node through the page's /rpc proxy, where Hardhat's
+    // accounts are unlocked (eth_sendTransaction); account #9 (no other role in this chain) signs.
+    const holder = hardhatAccount(9).address;
+    await page.addInitScript((from: string) => {
+      const rpc = async (method: string, params: unknown[] = []) => {
+        const response = await fetch("/rpc", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+        });
+        const body = (await response.json()) as {
+          result?: unknown;
+          error?: { code: number; message: string; data?: unknown };
+        };
+        if (body.error) throw Object.assign(new Error(body.error.message), body.error);
+        return body.result;
+      };
+      (window as unknown as { ethereum: unknown }).ethereum = {
+        request: ({ method, params }: { method: string; params?: unknown[] }) =>
+          method === "eth_requestAccounts" || method === "eth_accounts"
+            ? Promise.resolve([from])
+            : rpc(method, params),
+      };
+    }, holder);
+    const weth = MockERC20__factory.connect(record.addresses.collateralToken, hardhatAccount(9, provider));
+    await (await weth.mint(holder, 5n * 10n ** 18n)).wait();
+
+    const account = borrowers[0]; // 10 WETH, 12,400 USDC: healthy
+    await open(`#/position/${account}`, "position-ltv");
+    await page.getByTestId("connect-wallet").click();
+    await page.getByTestId("wallet").getByText(`Wallet ${holder}`).waitFor();
+    await page.getByTestId("collateral-amount").fill("5");
+    await page.getByTestId("collateral-preview-button").click();
+    await page
+      .getByTestId("collateral-preview")
+      .getByText("collateral 10.0000 WETH → 15.0000 WETH")
+      .waitFor();
+    await page.getByTestId("collateral-send").click();
+    await page.getByTestId("collateral-done").waitFor({ timeout: 60_000 });
+    await waitForBlock("position-block");
+    const st = await market.positionState(account);
+    expect(st.collateral).to.equal(15n * 10n ** 18n);
+    expect(await text("position-collateral")).to.equal("15.0000 WETH");
+    expect(await text("position-ltv")).to.equal(formatWadPercent(st.ltvWad));
+    expect(await page.getByTestId("history-row").last().textContent())
+      .to.contain("Collateral added")
+      .and.contain("5.0000 WETH");
+
+    await page.getByTestId("step-preview-button").click();
+    await page.getByTestId("step-preview").getByText("previewLiquidationStep: Healthy").waitFor();
+    await page.getByTestId("step-send").click();
+    await page.getByTestId("step-error").waitFor();
+    expect(await text("step-error")).to.equal("Reverted: MarketStepNotAllowed(status: Healthy, nextAt: 0)");
+    await screenshot("7-injected-wallet");
+  });
+
+  it("shows a stale oracle as unusable with the oracle's decoded error, not as a price", async () => {
+    await provider.send("evm_increaseTime", [3_700]); // past the feed's 1 h heartbeat
+    await provider.send("evm_mine", []);
+    const lens = MarketLens__factory.connect(record.addresses.lens, provider);
+    expect((await lens.marketSummary(record.addresses.market)).oracleUsable).to.equal(false);
+
+    await open("#/markets", "market-price");
+    await waitForBlock("markets-block");
+    expect(await text("market-price")).to.match(
+      /^unusable — OracleStale\(feed: 0x[0-9a-fA-F]{40}, updatedAt: \d+, heartbeatSeconds: 3600\)$/,
+    );
+    expect(await text("market-freshness")).to.match(
+      /^STALE: updated 1 h 0\d min ago \(heartbeat 1 h 00 min\)$/,
+    );
+    await screenshot("8-stale-oracle");
+
+    await open(`#/position/${borrowers[5]}`, "position-ltv");
+    await waitForBlock("position-block");
+    expect(await text("position-ltv")).to.equal("— (no usable price)");
+    expect(await text("position-zone")).to.equal("unknown (no usable price)");
+    expect(pageErrors).to.deep.equal([]);
+  });
+});
+
+/** A base-unit amount as the decimal string a person types (no grouping, no rounding). */
+function formatUnitsPlain(value: bigint, decimals: number): string {
+  const s = value.toString().padStart(decimals + 1, "0");
+  return `${s.slice(0, -decimals)}.${s.slice(-decimals)}`;
+}

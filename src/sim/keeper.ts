@@ -1,0 +1,54 @@
+/** The simulated keeper's decision for one position (pure): which repay to send, if any. */
+import { plan as sdkPlan } from "../sdk/schedule";
+import { MAX_UINT256 } from "../sdk/math";
+import { StepStatus, Zone, type MarketParams, type StepInputs, type StepPlan } from "../sdk/types";
+import { amountOut } from "./pool-math";
+
+export interface StepChoice {
+  repay: bigint;
+  plan: StepPlan;
+  /** What the seized collateral sells for on the pool. */
+  proceeds: bigint;
+  profit: bigint;
+}
+
+/**
+ * The most profitable step on a position, selling its collateral into a pool with reserves (`reserveCollateral`,
+ * `reserveDebt`): the full step the schedule allows if that clears `minProfit`, otherwise the best repay between
+ * the smallest the market accepts (half the allowed soft step; any hard step) and the full one, found by ternary
+ * search (profit is concave in the repay: a linear cost against a concave sale). Null when nothing clears
+ * `minProfit` (the keeper's gas cost).
+ */
+export function chooseStep(
+  p: MarketParams,
+  inputs: StepInputs,
+  reserveCollateral: bigint,
+  reserveDebt: bigint,
+  minProfit: bigint,
+): StepChoice | null {
+  const evaluate = (maxRepay: bigint): StepChoice | null => {
+    const { plan } = sdkPlan(p, { ...inputs, maxRepay });
+    if (plan.status !== StepStatus.Ready || plan.repaid === 0n) return null;
+    const proceeds = amountOut(plan.seized, reserveCollateral, reserveDebt);
+    return { repay: maxRepay, plan, proceeds, profit: proceeds - (plan.repaid - plan.tip) };
+  };
+  const full = evaluate(MAX_UINT256);
+  if (full === null) return null;
+  if (full.profit >= minProfit) return { ...full, repay: full.plan.repaid };
+  const allowed = full.plan.repaid;
+  let lo = full.plan.zone === Zone.Soft ? allowed - allowed / 2n : 1n;
+  let hi = allowed;
+  const profitAt = (r: bigint) => evaluate(r)?.profit ?? -(2n ** 255n);
+  while (hi - lo > 2n) {
+    const m1 = lo + (hi - lo) / 3n;
+    const m2 = hi - (hi - lo) / 3n;
+    if (profitAt(m1) < profitAt(m2)) lo = m1 + 1n;
+    else hi = m2 - 1n;
+  }
+  let best: StepChoice | null = null;
+  for (let r = lo; r <= hi; r++) {
+    const c = evaluate(r);
+    if (c !== null && (best === null || c.profit > best.profit)) best = c;
+  }
+  return best !== null && best.profit >= minProfit ? best : null;
+}

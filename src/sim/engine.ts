@@ -10,7 +10,13 @@
  */
 import { ethers, network } from "hardhat";
 import type { Signer, TransactionReceipt } from "ethers";
-import { SimKeeper__factory, SimPool__factory, type SimKeeper, type SimPool } from "../../typechain-types";
+import {
+  KinkedRateModel__factory,
+  SimKeeper__factory,
+  SimPool__factory,
+  type SimKeeper,
+  type SimPool,
+} from "../../typechain-types";
 import { deployLocalMarket, type LocalDeployment } from "../../scripts/lib/local-deployment";
 import { createPositions, supplyLiquidity, type PositionSpec } from "../../scripts/lib/positions";
 import { defaultMarketParams, type MarketParamsInput } from "../sdk/params";
@@ -138,18 +144,31 @@ function answerToWad(answer: bigint): bigint {
   return (answer * 10n ** BigInt(DEBT_DECIMALS + 18 - COLLATERAL_DECIMALS)) / 10n ** BigInt(FEED_DECIMALS);
 }
 
-/** Deploys everything once and snapshots. `specs` overrides the drawn borrowers (the unit test uses two). */
+export interface WorldOptions {
+  /** Positions to open instead of those drawn from the defaults. */
+  specs?: PositionSpec[];
+  /** A zero borrow rate, so that debts do not grow (figures that can be worked out by hand). */
+  zeroRate?: boolean;
+}
+
+/** Deploys everything once and snapshots. */
 export async function setupWorld(
   defaults: SimDefaults,
   depthNames: string[],
-  specs: PositionSpec[] = drawBorrowers(defaults),
+  options: WorldOptions = {},
 ): Promise<World> {
+  const specs = options.specs ?? drawBorrowers(defaults);
   const [admin, lender, arb, keeperOwner] = await ethers.getSigners();
   const d = await deployLocalMarket(admin, {
     collateralDecimals: COLLATERAL_DECIMALS,
     debtDecimals: DEBT_DECIMALS,
     initialAnswer: answerOf(defaults.initialPrice),
   });
+  if (options.zeroRate) {
+    const zero = await new KinkedRateModel__factory(admin).deploy(0n, 0n, 0n, 8n * 10n ** 17n);
+    await zero.waitForDeployment();
+    await (await d.market.setRateModel(zero)).wait();
+  }
   const totalDebt = specs.reduce((s, p) => s + p.debt, 0n);
   const totalCollateral = specs.reduce((s, p) => s + p.collateral, 0n);
   await supplyLiquidity(d, lender, (totalDebt * 1000n) / BigInt(Math.round(defaults.utilization * 1000)));

@@ -35,18 +35,24 @@ export function chooseStep(
   const full = evaluate(MAX_UINT256);
   if (full === null) return null;
   if (full.profit >= minProfit) return { ...full, repay: full.plan.repaid };
+  // The first unit sold earns the pool's marginal price less the fee: when that does not cover the repay it
+  // stands for, no size is profitable (profit is concave and starts at zero).
+  const collateralPerRepay = Number(full.plan.seized) / Number(full.plan.repaid);
+  if ((collateralPerRepay * 0.997 * Number(reserveDebt)) / Number(reserveCollateral) <= 1) return null;
   const allowed = full.plan.repaid;
   let lo = full.plan.zone === Zone.Soft ? allowed - allowed / 2n : 1n;
   let hi = allowed;
   const profitAt = (r: bigint) => evaluate(r)?.profit ?? -(2n ** 255n);
-  while (hi - lo > 2n) {
+  // Ternary search to a thousandth of the allowed repay.
+  const precision = allowed / 1000n + 2n;
+  while (hi - lo > precision) {
     const m1 = lo + (hi - lo) / 3n;
     const m2 = hi - (hi - lo) / 3n;
     if (profitAt(m1) < profitAt(m2)) lo = m1 + 1n;
     else hi = m2 - 1n;
   }
   let best: StepChoice | null = null;
-  for (let r = lo; r <= hi; r++) {
+  for (const r of [lo, (lo + hi) / 2n, hi]) {
     const c = evaluate(r);
     if (c !== null && (best === null || c.profit > best.profit)) best = c;
   }

@@ -32,6 +32,8 @@ interface ScenarioBase {
   durationSeconds: number;
   recovery: Recovery;
   depths: string[];
+  /** Target checks reported for this scenario (src/sim/report.ts `TARGETS`). */
+  targets: string[];
 }
 
 export interface KeyframeScenario extends ScenarioBase {

@@ -65,9 +65,20 @@ contract SimPool {
         uint256 minOut,
         address to
     ) external returns (uint256 amountOut) {
+        amountOut = _swap(collateralIn, amountIn, to);
+        if (amountOut < minOut) revert SimPoolSlippage(amountOut, minOut);
+    }
+
+    /// @notice Several swaps in this order, each exactly as `swap` with no minimum: the simulator's arbitrageur
+    /// catching up, in one transaction, on the trades of the ticks in which nothing else touched the pool.
+    function swapSequence(bool[] calldata collateralIn, uint256[] calldata amountsIn, address to) external {
+        for (uint256 i; i < amountsIn.length; ++i) _swap(collateralIn[i], amountsIn[i], to);
+    }
+
+    function _swap(bool collateralIn, uint256 amountIn, address to) internal returns (uint256 amountOut) {
         if (amountIn == 0) revert SimPoolZeroAmount();
         amountOut = getAmountOut(amountIn, collateralIn);
-        if (amountOut < minOut || amountOut == 0) revert SimPoolSlippage(amountOut, minOut);
+        if (amountOut == 0) revert SimPoolSlippage(0, 1);
         (IERC20 tokenIn, IERC20 tokenOut) = collateralIn ? (collateral, debt) : (debt, collateral);
         if (collateralIn) {
             reserveCollateral += amountIn;

@@ -295,6 +295,33 @@ export async function runPath(
     };
   };
 
+  // Nothing reads the feed or the pool while no position is near a zone, so the feed's rounds and the
+  // arbitrageur's trades are sent only when the keeper is about to act (and at the end): the feed gets the latest
+  // round, the pool the pending trades in their order, in one transaction, which leaves it exactly as separate
+  // transactions would have. The market sees the same prices at every read.
+  const pendingArb: { collateralIn: boolean; amountIn: bigint }[] = [];
+  let onchainAnswer = -1n;
+  let onchainFeedTime = -Infinity;
+  const flush = async () => {
+    if (lastAnswer !== onchainAnswer || lastFeedUpdate > onchainFeedTime) {
+      const a = lastAnswer;
+      await send(() => feed.connect(w.admin).updateAnswer(a, { gasLimit: 200_000 }));
+      [onchainAnswer, onchainFeedTime] = [lastAnswer, lastFeedUpdate];
+    }
+    for (let b = 0; b < pendingArb.length; b += 400) {
+      const part = pendingArb.slice(b, b + 400);
+      await send(() =>
+        pool.connect(w.arb).swapSequence(
+          part.map((x) => x.collateralIn),
+          part.map((x) => x.amountIn),
+          w.arb.getAddress(),
+          { gasLimit: 60_000 * part.length + 100_000 },
+        ),
+      );
+    }
+    pendingArb.length = 0;
+  };
+
   for (let k = 0; k < path.prices.length; k++) {
     const t = w.startTime + 60 + k * tick;
     const ref = path.prices[k];
@@ -308,11 +335,10 @@ export async function runPath(
       deviation >= defaults.feedDeviation ||
       t - lastFeedUpdate >= defaults.feedHeartbeatSeconds
     ) {
-      await send(() => feed.connect(w.admin).updateAnswer(answer, { gasLimit: 200_000 }));
       lastAnswer = answer;
       lastFeedUpdate = t;
     }
-    // 2. The arbitrageur, toward the reference price (the pool's reserves are tracked here with its own
+    // 2. The arbitrageur, toward the reference price (the pool's reserves are booked here with its own
     // arithmetic, and checked against the pool at the end of the run).
     const trade = arbTrade(poolC, poolD, ref * RAW_PER_USD, capacity);
     if (trade) {
@@ -321,11 +347,7 @@ export async function runPath(
         : amountOut(trade.amountIn, poolD, poolC);
       if (trade.collateralIn) [poolC, poolD] = [poolC + trade.amountIn, poolD - out];
       else [poolC, poolD] = [poolC - out, poolD + trade.amountIn];
-      await send(() =>
-        pool
-          .connect(w.arb)
-          .swap(trade.collateralIn, trade.amountIn, 0, w.arb.getAddress(), { gasLimit: 200_000 }),
-      );
+      pendingArb.push(trade);
     }
 
     // 3. The keeper plans every open position with the SDK's mirror of the schedule (src/sdk), from the market's
@@ -343,6 +365,7 @@ export async function runPath(
       ticks.push(tickRecord(t, ref, 0));
       continue;
     }
+    await flush();
     if (clock === tickStart) await rpc("evm_mine", [clock++]);
     const [, , reserves, indexNow] = await market.accounting();
     index = indexNow;
@@ -480,6 +503,7 @@ export async function runPath(
     }
     ticks.push(tickRecord(t, ref, aboveHard));
   }
+  await flush();
   const [checkC, checkD] = await pool.reserves();
   if (checkC !== poolC || checkD !== poolD)
     throw new Error("pool reserves diverged from the simulator's books");

@@ -5,6 +5,7 @@ import { StepStatus, Zone, type MarketParams, type StepInputs, type StepPlan } f
 import { amountOut } from "./pool-math";
 
 export interface StepChoice {
+  /** The `maxRepay` to send: unlimited for the full step. */
   repay: bigint;
   plan: StepPlan;
   /** What the seized collateral sells for on the pool. */
@@ -34,13 +35,17 @@ export function chooseStep(
   };
   const full = evaluate(MAX_UINT256);
   if (full === null) return null;
-  if (full.profit >= minProfit) return { ...full, repay: full.plan.repaid };
+  // The full step is sent as an unlimited repay, so that it still closes the position when the debt is a unit
+  // above the caller's estimate.
+  if (full.profit >= minProfit) return full;
   // The first unit sold earns the pool's marginal price less the fee: when that does not cover the repay it
   // stands for, no size is profitable (profit is concave and starts at zero).
   const collateralPerRepay = Number(full.plan.seized) / Number(full.plan.repaid);
   if ((collateralPerRepay * 0.997 * Number(reserveDebt)) / Number(reserveCollateral) <= 1) return null;
   const allowed = full.plan.repaid;
-  let lo = full.plan.zone === Zone.Soft ? allowed - allowed / 2n : 1n;
+  // A soft step must repay at least half the allowed step; a thousandth more leaves room for the interest that
+  // accrues between the keeper's read and its transaction.
+  let lo = full.plan.zone === Zone.Soft ? allowed - allowed / 2n + allowed / 1000n : 1n;
   let hi = allowed;
   const profitAt = (r: bigint) => evaluate(r)?.profit ?? -(2n ** 255n);
   // Ternary search to a thousandth of the allowed repay.
@@ -56,5 +61,6 @@ export function chooseStep(
     const c = evaluate(r);
     if (c !== null && (best === null || c.profit > best.profit)) best = c;
   }
-  return best !== null && best.profit >= minProfit ? best : null;
+  if (best === null || best.profit < minProfit) return null;
+  return best.plan.repaid === allowed ? full : best;
 }

@@ -96,6 +96,8 @@ export function ltvChart(rows: LtvRow[], title: string, soft: number, hard: numb
 }
 
 export interface TradeoffRow {
+  /** Label above the point (else below), alternating so that neighbours do not overlap. */
+  above: boolean;
   confirmMinutes: number;
   recoveredUnwound: number;
   badDebt: number;
@@ -136,7 +138,16 @@ export function tradeoffChart(rows: TradeoffRow[], title: string): TopLevelSpec 
           },
         },
       },
-      { mark: { type: "text", dy: -12, fontSize: 11 }, encoding: { x, y, text: { field: "label" } } },
+      {
+        transform: [{ filter: "datum.above" }],
+        mark: { type: "text", dy: -12, fontSize: 11 },
+        encoding: { x, y, text: { field: "label" } },
+      },
+      {
+        transform: [{ filter: "!datum.above" }],
+        mark: { type: "text", dy: 14, fontSize: 11 },
+        encoding: { x, y, text: { field: "label" } },
+      },
     ],
   };
 }

@@ -157,6 +157,31 @@ export async function setupWorld(
   depthNames: string[],
   options: WorldOptions = {},
 ): Promise<World> {
+  // Every set-up block is one second after the previous, whatever the wall clock does, so that interest and
+  // price-state samples at the snapshot (and so every figure) do not depend on how fast this machine is.
+  const provider = network.provider as unknown as {
+    send(method: string, params?: unknown[]): Promise<unknown>;
+  };
+  const send = provider.send.bind(provider);
+  let next = (await latestTime()) + 1;
+  provider.send = async (method: string, params?: unknown[]) => {
+    if (method === "eth_sendTransaction" || method === "eth_sendRawTransaction") {
+      await send("evm_setNextBlockTimestamp", [next++]);
+    }
+    return send(method, params);
+  };
+  try {
+    return await setupWorldAtFixedPace(defaults, depthNames, options);
+  } finally {
+    provider.send = send;
+  }
+}
+
+async function setupWorldAtFixedPace(
+  defaults: SimDefaults,
+  depthNames: string[],
+  options: WorldOptions,
+): Promise<World> {
   const specs = options.specs ?? drawBorrowers(defaults);
   const [admin, lender, arb, keeperOwner] = await ethers.getSigners();
   const d = await deployLocalMarket(admin, {

@@ -59,7 +59,8 @@ export interface TradeoffSpec {
   confirmDelaySeconds: number[];
   wickScenario: string;
   crashScenario: string;
-  depth: string;
+  wickDepth: string;
+  crashDepth: string;
 }
 
 export interface ScenarioFile {

@@ -29,7 +29,7 @@ const ETH = 10n ** 18n;
  * pool, without arbitrage, still pays $2,000-ish); keeper revenue 3,961.648500 - 2,821.568628 = 1,140.079872.
  * Both A and C would have recovered (their LTV at the final $2,000 is 70 % and 74 %, below hardLtv 90 %).
  */
-describe("simulator engine: a tiny scenario worked out by hand", function () {
+describe("simulator engine: a tiny scenario worked out by hand [uninstrumented]", function () {
   const defaults: SimDefaults = {
     seed: 1,
     borrowers: 3,

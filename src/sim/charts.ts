@@ -1,0 +1,153 @@
+/**
+ * Charts: Vega-Lite specs rendered headless to SVG by vega (no canvas: text widths are estimated) and to PNG by
+ * resvg. Deterministic: the same data gives the same bytes.
+ */
+import { writeFileSync } from "node:fs";
+import * as vega from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+import { Resvg } from "@resvg/resvg-js";
+
+const FONT = "DejaVu Sans";
+
+/** Writes `<base>.svg` and `<base>.png`. */
+export async function renderChart(spec: TopLevelSpec, base: string): Promise<void> {
+  const full = {
+    ...spec,
+    config: { font: FONT, background: "white", ...(spec.config ?? {}) },
+  } as TopLevelSpec;
+  const view = new vega.View(vega.parse(compile(full).spec), { renderer: "none" });
+  const svg = await view.toSVG();
+  view.finalize();
+  writeFileSync(`${base}.svg`, svg);
+  const png = new Resvg(svg, {
+    background: "white",
+    fitTo: { mode: "zoom", value: 2 },
+    font: { loadSystemFonts: true, defaultFontFamily: FONT },
+  })
+    .render()
+    .asPng();
+  writeFileSync(`${base}.png`, png);
+}
+
+export interface SeriesRow {
+  hours: number;
+  series: string;
+  value: number;
+}
+
+/** Lines over time, one per series. */
+export function lineChart(
+  rows: SeriesRow[],
+  title: string,
+  yTitle: string,
+  options: { yZero?: boolean; width?: number } = {},
+): TopLevelSpec {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title,
+    width: options.width ?? 720,
+    height: 320,
+    data: { values: rows },
+    mark: { type: "line", strokeWidth: 1.5 },
+    encoding: {
+      x: { field: "hours", type: "quantitative", title: "hours" },
+      y: { field: "value", type: "quantitative", title: yTitle, scale: { zero: options.yZero ?? false } },
+      color: { field: "series", type: "nominal", title: null, legend: { orient: "bottom", columns: 3 } },
+    },
+  };
+}
+
+export interface LtvRow {
+  hours: number;
+  position: string;
+  policy: string;
+  ltv: number;
+}
+
+/** LTV of the sample positions, one panel per policy, with the soft and hard thresholds of our defaults. */
+export function ltvChart(rows: LtvRow[], title: string, soft: number, hard: number): TopLevelSpec {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title,
+    data: { values: rows },
+    facet: { column: { field: "policy", type: "nominal", title: null } },
+    spec: {
+      width: 200,
+      height: 240,
+      layer: [
+        {
+          mark: { type: "line", strokeWidth: 1.5 },
+          encoding: {
+            x: { field: "hours", type: "quantitative", title: "hours" },
+            y: {
+              field: "ltv",
+              type: "quantitative",
+              title: "LTV (oracle price)",
+              scale: { domain: [0, 1.2] },
+            },
+            color: { field: "position", type: "nominal", title: "initial LTV", legend: { orient: "bottom" } },
+          },
+        },
+        { mark: { type: "rule", strokeDash: [4, 4], color: "#999" }, encoding: { y: { datum: soft } } },
+        { mark: { type: "rule", strokeDash: [4, 4], color: "#c00" }, encoding: { y: { datum: hard } } },
+      ],
+    },
+  };
+}
+
+export interface TradeoffRow {
+  /** Label above the point (else below), alternating so that neighbours do not overlap. */
+  above: boolean;
+  confirmMinutes: number;
+  recoveredUnwound: number;
+  badDebt: number;
+  label: string;
+  isDefault: boolean;
+}
+
+/** Positions unwound in the wick that would have recovered, against bad debt in the crash. */
+export function tradeoffChart(rows: TradeoffRow[], title: string): TopLevelSpec {
+  const x = {
+    field: "badDebt",
+    type: "quantitative",
+    title: "lenders' bad debt in the crash (USD)",
+  } as const;
+  const y = {
+    field: "recoveredUnwound",
+    type: "quantitative",
+    title: "positions unwound in the wick that would have recovered",
+  } as const;
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title,
+    width: 560,
+    height: 320,
+    data: { values: rows },
+    layer: [
+      { mark: { type: "line", color: "#888" }, encoding: { x, y, order: { field: "confirmMinutes" } } },
+      {
+        mark: { type: "point", filled: true, size: 90 },
+        encoding: {
+          x,
+          y,
+          color: {
+            field: "isDefault",
+            type: "nominal",
+            title: "default",
+            scale: { domain: [true, false], range: ["#d62728", "#1f77b4"] },
+          },
+        },
+      },
+      {
+        transform: [{ filter: "datum.above" }],
+        mark: { type: "text", dy: -12, fontSize: 11 },
+        encoding: { x, y, text: { field: "label" } },
+      },
+      {
+        transform: [{ filter: "!datum.above" }],
+        mark: { type: "text", dy: 14, fontSize: 11 },
+        encoding: { x, y, text: { field: "label" } },
+      },
+    ],
+  };
+}

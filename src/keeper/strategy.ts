@@ -2,36 +2,19 @@
  * The keeper's decisions, as pure functions: which positions to evaluate, which steps to take and in what
  * order, whether a step pays, how to fund it (own tokens or a flash keeper), and its slippage guard.
  * Amounts are bigints in token base units; prices are WAD, as in the contracts (docs/MECHANISM.md).
- * Health and step sizes come from the market's own views (`positionStates`); nothing here re-implements the
- * schedule.
+ * Health and step sizes come from the evaluation (`positionStates`, or the local mirror of it in local-eval.ts);
+ * nothing here re-implements the schedule.
  */
 import { BPS, MAX_UINT256, WAD, mulDivDown, mulDivUp } from "../sdk/math";
-import { StepStatus, Zone } from "../sdk/types";
+import { StepStatus, Zone, type StepPlan } from "../sdk/types";
+import type { PositionView } from "../frontend/helpers";
 
 /** The step a market allows now for one position (the view's `StepPreview`). */
-export interface StepView {
-  status: StepStatus;
-  zone: Zone;
-  repaid: bigint;
-  seized: bigint;
-  incentiveWad: bigint;
-  tip: bigint;
-  badDebt: bigint;
-  ltvBeforeWad: bigint;
-  ltvAfterWad: bigint;
-}
+export type StepView = StepPlan;
 
-/** One position as `positionStates` returns it. */
-export interface PositionSnapshot {
+/** One position as `positionStates` returns it (`PositionState`), with its account. */
+export interface PositionSnapshot extends PositionView {
   account: string;
-  collateral: bigint;
-  debt: bigint;
-  ltvWad: bigint;
-  zone: Zone;
-  softLiquidationPriceWad: bigint;
-  hardLiquidationPriceWad: bigint;
-  nextSoftStepAt: bigint;
-  step: StepView;
 }
 
 // ---------------------------------------------------------------- screening

@@ -38,9 +38,13 @@ export class CountingJsonRpcProvider extends JsonRpcProvider {
   constructor(url: string, chainId: number, options: { timeoutMs?: number; batchMaxCount?: number } = {}) {
     const network = Network.from(chainId);
     // A static network: no detection round-trips, and no start-up loop while the node is down. Batches may be
-    // large (a page of positionStates is ~50 KB of calldata).
+    // large (a page of positionStates is ~50 KB of calldata). No result cache: ethers by default answers an
+    // identical request made within 250 ms from the first one's result, which can hand the transaction manager
+    // a receipt of `null` for a transaction mined meanwhile next to a fresh nonce count (and so a "dropped" step
+    // that was in fact mined).
     super(url, network, {
       staticNetwork: network,
+      cacheTimeout: -1,
       batchMaxCount: options.batchMaxCount ?? 100,
       batchMaxSize: 8 << 20,
     });

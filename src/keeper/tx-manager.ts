@@ -68,8 +68,9 @@ export class TxManager {
     return this.wallet.address;
   }
 
+  /** Transactions not yet reported by `poll`: pending ones, and those given up (forgotten) since the last poll. */
   get inFlight(): number {
-    return this.pending.size;
+    return this.pending.size + this.dropped.length;
   }
 
   canSend(): boolean {

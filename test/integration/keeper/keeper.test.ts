@@ -244,7 +244,15 @@ describe("keeper bot against a hardhat node [uninstrumented]", function () {
     expect(mined!.hash).to.equal(replaced[replaced.length - 1].hash);
     expect(mined!.nonce).to.equal(sent[0].nonce);
     expect(mined!.maxPriorityFeePerGas!).to.be.greaterThan(BigInt(sent[0].maxPriorityFeePerGas as string));
-    expect(bot.metrics.get("keeper_steps_succeeded_total")).to.equal(1);
+    // The bot books the receipt in the pass that sees its block: wait for that pass, then check it was booked as
+    // one success and no failure (the message carries the bot's transaction log if not).
+    const txLog = () => JSON.stringify(logs().filter((l) => /^(tx|step)\./.test(String(l.msg))));
+    await waitFor(
+      () => bot.metrics.get("keeper_steps_succeeded_total") >= 1,
+      "the step booked as mined",
+    ).catch(() => undefined);
+    expect(bot.metrics.get("keeper_steps_succeeded_total"), txLog()).to.equal(1);
+    expect(bot.metrics.total("keeper_steps_failed_total"), txLog()).to.equal(0);
   });
 
   it("logs the decoded reason of a step that reverts on chain, and moves on", async () => {

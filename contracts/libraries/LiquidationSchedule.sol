@@ -149,14 +149,6 @@ library LiquidationSchedule {
             debt.zeroFloorSub(target.wadMulDown(value)).mulDivUp(WAD, WAD - target.wadMulUp(WAD + incentive));
     }
 
-    /// @notice Wick filter: the price at which soft-zone eligibility is judged. When spot is below the smoothed
-    /// price, it is pulled toward spot by q^2 (q = depth at spot): full smoothing at `softLtv`, none at
-    /// `hardLtv`. Never below spot. Rounded up (the filter errs toward waiting).
-    function judgedPriceWad(uint256 spot, uint256 ema, uint256 q) internal pure returns (uint256) {
-        if (ema <= spot) return spot;
-        return ema - (ema - spot).wadMulDown(q.wadMulDown(q));
-    }
-
     // ---------------------------------------------------------------- the plan
 
     /// @notice How a step's collateral is computed from its repay.
@@ -213,7 +205,7 @@ library LiquidationSchedule {
         Payout payout;
         if (s.zone == Zone.Soft) {
             StepStatus blocked;
-            (blocked, nextAt) = _softGate(p, x, s.ltvBeforeWad);
+            (blocked, nextAt) = _softGate(p, x);
             if (blocked != StepStatus.Ready) {
                 s.status = blocked;
                 return (s, nextAt);
@@ -284,23 +276,22 @@ library LiquidationSchedule {
         return (incFloor, valueTimesWad.mulDivUp(1, WAD + incFloor), Payout.AllForCover);
     }
 
-    /// @dev Spacing (volatility-scaled), sequencer and wick filter checks of a soft step.
+    /// @dev Spacing (volatility-scaled), sequencer and wick filter checks of a soft step. Wick filter: while spot is
+    /// below the smoothed price E, the fall is not confirmed yet and the position must be in the soft zone at E too
+    /// (the hard zone never waits). The LTV at E rounds like the zone's own (value down, LTV up).
     function _softGate(
         MarketParams memory p,
-        Inputs memory x,
-        uint256 ltv
+        Inputs memory x
     ) private pure returns (StepStatus, uint256 nextAt) {
         if (x.oracleStatus != OracleStatus.Ok) return (StepStatus.SequencerNotReady, 0);
         if (x.lastStepAt != 0) {
             nextAt = x.lastStepAt + stepIntervalSeconds(p, x.varianceWad);
             if (x.timestamp < nextAt) return (StepStatus.TooSoon, nextAt);
         }
-        uint256 judged = judgedPriceWad(x.spotPriceWad, x.emaPriceWad, depthWad(p, ltv));
-        if (judged != x.spotPriceWad) {
-            uint256 judgedValue = valueOf(x.collateral, judged);
-            if (ltvWad(x.debt, judgedValue) < WadMath.bpsToWad(p.softLtvBps))
-                return (StepStatus.Unconfirmed, 0);
-        }
+        if (
+            x.emaPriceWad > x.spotPriceWad &&
+            ltvWad(x.debt, valueOf(x.collateral, x.emaPriceWad)) < WadMath.bpsToWad(p.softLtvBps)
+        ) return (StepStatus.Unconfirmed, 0);
         return (StepStatus.Ready, 0);
     }
 

@@ -103,10 +103,6 @@ contract LibraryHarness {
         return LiquidationSchedule.targetRepay(p, debt, value, incentive);
     }
 
-    function judgedPriceWad(uint256 spot, uint256 ema, uint256 q) external pure returns (uint256) {
-        return LiquidationSchedule.judgedPriceWad(spot, ema, q);
-    }
-
     function plan(
         MarketParams memory p,
         LiquidationSchedule.Inputs memory x

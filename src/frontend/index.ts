@@ -14,6 +14,7 @@ import {
   MarketFactory__factory,
   MarketLens__factory,
   MockERC20__factory,
+  PairFlashKeeper__factory,
 } from "../../typechain-types";
 
 export {
@@ -27,6 +28,7 @@ export {
   MarketFactory__factory,
   MarketLens__factory,
   MockERC20__factory,
+  PairFlashKeeper__factory,
 };
 export type {
   ChainlinkPriceOracle,
@@ -37,9 +39,13 @@ export type {
   MarketFactory,
   MarketLens,
   MockERC20,
+  PairFlashKeeper,
 } from "../../typechain-types";
 
-/** ABIs of the deployed contracts (MockERC20: the mintable test tokens of local and test networks). */
+/**
+ * ABIs of the deployed contracts (MockERC20: the mintable test tokens of local and test networks; PairFlashKeeper:
+ * the flash keeper a keeper operator deploys for itself).
+ */
 export const abis = {
   LendingMarket: LendingMarket__factory.abi,
   MarketFactory: MarketFactory__factory.abi,
@@ -48,6 +54,7 @@ export const abis = {
   KinkedRateModel: KinkedRateModel__factory.abi,
   LiquidationUpkeep: LiquidationUpkeep__factory.abi,
   MockERC20: MockERC20__factory.abi,
+  PairFlashKeeper: PairFlashKeeper__factory.abi,
   ERC20: ERC20__factory.abi,
   AggregatorV3Interface: AggregatorV3Interface__factory.abi,
 } as const;

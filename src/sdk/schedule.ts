@@ -82,11 +82,6 @@ export function targetRepay(p: MarketParams, debt: bigint, value: bigint, incent
   );
 }
 
-export function judgedPriceWad(spot: bigint, ema: bigint, q: bigint): bigint {
-  if (ema <= spot) return spot;
-  return ema - wadMulDown(ema - spot, wadMulDown(q, q));
-}
-
 enum Payout {
   AtIncentive,
   ProRata,
@@ -155,11 +150,14 @@ export function plan(p: MarketParams, x: StepInputs): { plan: StepPlan; nextAt: 
       const nextAt = x.lastStepAt + stepIntervalSeconds(p, x.varianceWad);
       if (x.timestamp < nextAt) return { plan: emptyPlan(StepStatus.TooSoon, zone, ltvBefore), nextAt };
     }
-    const q = depthWad(p, ltvBefore);
-    const judged = judgedPriceWad(x.spotPriceWad, x.emaPriceWad, q);
-    if (judged !== x.spotPriceWad && ltvWad(x.debt, valueOf(x.collateral, judged)) < bpsToWad(p.softLtvBps)) {
+    // Wick filter: while spot is below the smoothed price, the position must be in the soft zone at that price too.
+    if (
+      x.emaPriceWad > x.spotPriceWad &&
+      ltvWad(x.debt, valueOf(x.collateral, x.emaPriceWad)) < bpsToWad(p.softLtvBps)
+    ) {
       return { plan: emptyPlan(StepStatus.Unconfirmed, zone, ltvBefore), nextAt: 0n };
     }
+    const q = depthWad(p, ltvBefore);
     incentive = softIncentiveWad(p, q);
     const cf = closeFactorWad(p, q, volMultiplierWad(p, x.varianceWad));
     fullRepay = min(wadMulDown(x.debt, cf), targetRepay(p, x.debt, value, incentive), x.debt);

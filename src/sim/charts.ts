@@ -105,6 +105,39 @@ export interface TradeoffRow {
   isDefault: boolean;
 }
 
+/**
+ * The trade-off chart's points: delays with identical outcomes share one point and one label ("30, 60 min"); labels
+ * alternate above and below the line, and never fall below the x axis.
+ */
+export function tradeoffPoints(
+  rows: readonly { confirm: number; recovered: number; badDebt: number }[],
+  defaultConfirm: number,
+): TradeoffRow[] {
+  const groups: { rows: (typeof rows)[number][]; point: TradeoffRow }[] = [];
+  for (const r of rows) {
+    const badDebt = Math.round(r.badDebt);
+    let g = groups.find((x) => x.point.recoveredUnwound === r.recovered && x.point.badDebt === badDebt);
+    if (!g) {
+      g = {
+        rows: [],
+        point: {
+          above: r.recovered === 0 || groups.length % 2 === 0,
+          confirmMinutes: r.confirm / 60,
+          recoveredUnwound: r.recovered,
+          badDebt,
+          label: "",
+          isDefault: false,
+        },
+      };
+      groups.push(g);
+    }
+    g.rows.push(r);
+    g.point.isDefault ||= r.confirm === defaultConfirm;
+    g.point.label = `${g.rows.map((x) => x.confirm / 60).join(", ")} min${g.point.isDefault ? " (default)" : ""}`;
+  }
+  return groups.map((g) => g.point);
+}
+
 /** Positions unwound in the wick that would have recovered, against bad debt in the crash. */
 export function tradeoffChart(rows: TradeoffRow[], title: string): TopLevelSpec {
   const x = {

@@ -1778,7 +1778,8 @@ function checkGating(c: StepCase): sdk.Zone {
     interval,
   });
   const q = sdk.depthWad(p, ltv);
-  const judged = sdk.judgedPriceWad(P, ctx.emaPriceWad, q);
+  // The wick filter judges the soft zone at the smoothed price too while spot is below it, at any depth.
+  const judged = sdk.max(P, ctx.emaPriceWad);
   ensure(
     sdk.ltvWad(D, sdk.valueOf(C, judged)) >= sdk.bpsToWad(p.softLtvBps),
     "INV-4",

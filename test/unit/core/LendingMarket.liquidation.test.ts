@@ -178,7 +178,7 @@ async function sequencerFixture() {
 
 /**
  * Default parameters with a sequencer and a pace bucket of exactly one step of alice's (8,750.836 USDC of
- * collateral value). alice 12.5 / 17,800 (LTV 0.89 at $1600: deep enough to pass the wick filter at once).
+ * collateral value). alice 12.5 / 17,800 (LTV 0.89 at $1600).
  */
 async function guardedFixture() {
   const f = await marketWith({ sequencer: true, params: { maxSoftSeizePerWindow: 8_750_836_000n } });
@@ -502,7 +502,7 @@ describe("LendingMarket: liquidation", () => {
       await at(f.T + 10n);
       await f.setAnswer(answer(1600));
       await at(f.T + 11n);
-      // E = 2000 - 400 x 11/900 = 1995.11; judged = E - (E - 1600) x 0.1^2 = 1991.2: LTV 0.651 < 0.8
+      // E = 2000 - 400 x 11/900 = 1995.11: LTV at E 0.650 < 0.8
       await expect(f.market.connect(f.keeper).liquidationStep(f.alice.address, MAX, 0n, "0x"))
         .to.be.revertedWithCustomError(f.market, "MarketStepNotAllowed")
         .withArgs(StepStatus.Unconfirmed, 0n);
@@ -997,46 +997,36 @@ describe("LendingMarket: liquidation", () => {
       expect(await f.market.collateralOf(f.alice.address)).to.equal(eth("12.5"));
     });
 
-    it("lets a deep position through at once while a shallow one waits", async () => {
+    it("keeps a deep position waiting too (the filter does not fade with depth), and confirms it first", async () => {
       const f = await loadFixture(filterFixture);
       await at(f.T + 10n);
       await f.setAnswer(answer(1600));
+      // bob (LTV 0.89 at spot, q = 0.9) at T+11: E = 2000 - 400 x 11/900 = 1995.11 -> LTV at E 0.714 < 0.8.
       await at(f.T + 11n);
+      await expect(f.market.connect(f.keeper).liquidationStep(f.bob.address, MAX, 0n, "0x"))
+        .to.be.revertedWithCustomError(f.market, "MarketStepNotAllowed")
+        .withArgs(StepStatus.Unconfirmed, 0n);
+      // Updates 225 s apart move E by a quarter of the gap: 1900, 1825, 1768.75. bob is in the soft zone at E once
+      // E <= 17,800 / (12.5 x 0.8) = 1780, alice only once E <= 16,200 / 10 = 1620.
+      const emas = [px(1900), px(1825), px(1768.75)];
+      for (const [k, ema] of emas.entries()) {
+        await at(f.T + 225n * BigInt(k + 1));
+        await f.market.connect(f.other).updatePriceState();
+        expect((await f.market.priceState()).emaPriceWad).to.equal(ema);
+        const bob = await f.market.previewLiquidationStep(f.bob.address, MAX);
+        expect(bob.status).to.equal(k < 2 ? StepStatus.Unconfirmed : StepStatus.Ready);
+        expect(bob.ltvBeforeWad).to.equal(eth("0.89"));
+        expect((await f.market.previewLiquidationStep(f.alice.address, MAX)).status).to.equal(
+          StepStatus.Unconfirmed,
+        );
+      }
+      await expect(f.market.connect(f.keeper).liquidationStep(f.bob.address, MAX, 0n, "0x")).to.emit(
+        f.market,
+        "LiquidationStepped",
+      );
       await expect(f.market.connect(f.keeper).liquidationStep(f.alice.address, MAX, 0n, "0x"))
         .to.be.revertedWithCustomError(f.market, "MarketStepNotAllowed")
         .withArgs(StepStatus.Unconfirmed, 0n);
-      // bob at T+12: E = 2000 - 400 x 12/900 = 1994.666667; q = (0.89 - 0.8) / 0.1 = 0.9
-      // judged = E - (E - 1600) x 0.81 = 1674.986667: LTV 17,800 / 20,937.33 = 0.850 >= 0.8 -> confirmed
-      const ema = nextEma(px(2000), px(1600), 12n, 900n);
-      expect(ema).to.equal(1_994_666_667n);
-      const judged = ema - wadMulDown(ema - px(1600), eth("0.81"));
-      expect(wadDivUp(usd("17800"), wadMulDown(eth("12.5"), judged))).to.be.gte(eth("0.8"));
-      // The fall is not sampled yet: T+12 is less than 300 s after the first sample (alice's borrow at S), so
-      // v = 0 -> m = 1: cf = 10 % + 0.9 x (50 % - 10 %) = 46 %; inc = 1 % + 0.9 x 4 % = 4.6 %
-      // repaid = 17,800 x 0.46 = 8,188; seized = 8,188 x 1.046 / 1600 = 5.352905; V after 7.147095 x 1600 = 11,435.352
-      expect(f.T + 12n - f.S).to.be.lt(SAMPLE);
-      await at(f.T + 12n);
-      const tx = await f.market.connect(f.keeper).liquidationStep(f.bob.address, MAX, 0n, "0x");
-      await expect(tx).to.emit(f.market, "PriceStateUpdated").withArgs(px(1600), ema, 0n);
-      await expect(tx)
-        .to.emit(f.market, "LiquidationStepped")
-        .withArgs(
-          f.bob.address,
-          f.keeper.address,
-          Zone.Soft,
-          usd("8188"),
-          eth("5.352905"),
-          eth("0.046"),
-          0n,
-          eth("0.89"),
-          wadDivUp(usd("9612"), usd("11435.352")),
-        );
-      // alice still waits: her preview in the same block says Unconfirmed.
-      expectStep(await f.market.previewLiquidationStep(f.alice.address, MAX), {
-        status: StepStatus.Unconfirmed,
-        zone: Zone.Soft,
-        ltvBeforeWad: eth("0.81"),
-      });
     });
 
     it("converges the smoothed price by a quarter of the gap per 225 s update until the shallow position is confirmed", async () => {
@@ -1071,13 +1061,13 @@ describe("LendingMarket: liquidation", () => {
       expect(sampleTimes).to.deep.equal([450n, 900n, 1350n, 1800n, 2250n]);
       // v = 0.2^2 x 365 = 14.6 at T+450, then four zero returns 450 s apart: 14.6 x (1 - 450 / 86,400)^4 ~ 14.298
       expect(v).to.equal(14_298_201_395_111_319_481n);
-      // After 10 updates E = 1622.525407: judged (one second later) 1622.28 -> LTV 0.7989 < 0.8.
+      // After 10 updates E = 1622.525407: at E (one second later, 1622.28) LTV 0.7989 < 0.8.
       expect(ema).to.equal(1_622_525_407n);
       await at(f.T + 2251n);
       await expect(f.market.connect(f.keeper).liquidationStep(f.alice.address, MAX, 0n, "0x"))
         .to.be.revertedWithCustomError(f.market, "MarketStepNotAllowed")
         .withArgs(StepStatus.Unconfirmed, 0n);
-      // The 11th update is the step: E = 1616.894056, judged = E - (E - 1600) x 0.01 = 1616.73 -> LTV 0.8016.
+      // The 11th update is the step: E = 1616.894056 -> LTV at E 0.8015 >= 0.8.
       // It comes 225 s after the sample at T+2250, so the variance is not sampled: v stays 14.298 >= 2.25, m = 2.
       ema = nextEma(ema, px(1600), 225n, 900n);
       expect(ema).to.equal(1_616_894_056n);
@@ -1293,13 +1283,18 @@ describe("LendingMarket: liquidation", () => {
 
     it("ignores spacing, the pace bucket, the wick filter and a down sequencer", async () => {
       const f = await loadFixture(guardedFixture);
-      await at(f.T + SAMPLE - 1n);
+      await at(f.T + 1n);
       await f.setAnswer(answer(1600));
-      // Soft step at T+300, 300 s after alice's borrow took the first sample: v = 0.2^2 x 365 = 14.6, m = 2.
-      // E = 2000 - 400 x 1/4 = 1900 (w = min(300 / 900, 1/4)); deep (q = 0.9): judged 1900 - 300 x 0.81 = 1657,
-      // LTV 17,800 / 20,712.5 = 0.859 >= 0.8, confirmed. cf 47 %, inc 4.6 %: 8,366 repaid, 5.4692725 WETH,
-      // worth 8,750.836 = the whole pace bucket. Spacing is now 300 s.
-      await at(f.T + SAMPLE);
+      // E moves a quarter of the gap per 225 s update: 1900 at T+226, 1825 at T+451 (the first variance sample,
+      // 451 s after alice's borrow took the first one: v = 0.2^2 x 365 = 14.6, m = 2), 1768.75 at the soft step
+      // (T+676): LTV at E 17,800 / 22,109.375 = 0.805 >= 0.8, confirmed. cf 47 %, inc 4.6 %: 8,366 repaid,
+      // 5.4692725 WETH, worth 8,750.836 = the whole pace bucket. Spacing is now 300 s.
+      const stepAt = f.T + 676n;
+      for (const t of [f.T + 226n, f.T + 451n]) {
+        await at(t);
+        await f.market.connect(f.other).updatePriceState();
+      }
+      await at(stepAt);
       await expect(f.market.connect(f.keeper).liquidationStep(f.alice.address, MAX, 0n, "0x"))
         .to.emit(f.market, "LiquidationStepped")
         .withArgs(
@@ -1316,19 +1311,19 @@ describe("LendingMarket: liquidation", () => {
       expect([...(await f.market.priceState())]).to.deep.equal([
         true,
         px(1600),
-        px(1900),
+        px(1768.75),
         eth("14.6"),
         8_750_836_000n,
       ]);
-      await at(f.T + SAMPLE + 1n);
-      await f.sequencerFeed.updateRoundData(2, 1, f.T + SAMPLE + 1n, f.T + SAMPLE + 1n); // sequencer down
-      await at(f.T + SAMPLE + 2n);
+      await at(stepAt + 1n);
+      await f.sequencerFeed.updateRoundData(2, 1, stepAt + 1n, stepAt + 1n); // sequencer down
+      await at(stepAt + 2n);
       await f.setAnswer(answer(1450));
-      // T+303: 3 s after the last step, bucket nearly full (room 7.29 USDC), E = 1900 - 450 x 3/900 = 1898.5
+      // 3 s after the last step, bucket nearly full (room 7.29 USDC), E = 1768.75 - 318.75 x 3/900 = 1767.69
       // (far above spot), sequencer down.
       // D 9,434, C 7.0307275, V = 10,194.554875 >= 9,434 x 1.05: repaid 9,434, seized 9,434 x 1.05 / 1450
       const seized = mulDivDown(usd("9434"), eth("1.05"), px(1450));
-      await at(f.T + SAMPLE + 3n);
+      await at(stepAt + 3n);
       await expect(f.market.connect(f.keeper).liquidationStep(f.alice.address, MAX, 0n, "0x"))
         .to.emit(f.market, "LiquidationStepped")
         .withArgs(

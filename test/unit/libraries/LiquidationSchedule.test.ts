@@ -523,27 +523,6 @@ describe("LiquidationSchedule", () => {
     });
   });
 
-  describe("judgedPriceWad: Pj = E - (E - P) q² when P < E, else P", () => {
-    it("is spot when spot is at or above the smoothed price", async () => {
-      expect(await h.judgedPriceWad(P2000, 1_900_000_000n, 0n)).to.equal(P2000);
-      expect(await h.judgedPriceWad(P2000, P2000, 0n)).to.equal(P2000);
-    });
-
-    it("is E at q = 0 (full filter), spot at q = 1 (no filter)", async () => {
-      expect(await h.judgedPriceWad(1_600_000_000n, P2000, 0n)).to.equal(P2000);
-      expect(await h.judgedPriceWad(1_600_000_000n, P2000, WAD)).to.equal(1_600_000_000n);
-    });
-
-    it("pulls E toward spot by q²: E 2000, P 1600, q 0.5 -> 2000 - 400 × 0.25 = 1900", async () => {
-      expect(await h.judgedPriceWad(1_600_000_000n, P2000, 5n * 10n ** 17n)).to.equal(1_900_000_000n);
-    });
-
-    it("rounds up (toward waiting): gap 3 wei × 0.25 = 0.75 -> no pull; q = 1 wei -> q² = 0", async () => {
-      expect(await h.judgedPriceWad(P2000 - 3n, P2000, 5n * 10n ** 17n)).to.equal(P2000);
-      expect(await h.judgedPriceWad(1_600_000_000n, P2000, 1n)).to.equal(P2000);
-    });
-  });
-
   // ================================================================ hard-zone terms
 
   describe("hardTerms (D = 10,000 USDC)", () => {
@@ -676,12 +655,12 @@ describe("LiquidationSchedule", () => {
       );
     });
 
-    describe("wick filter (D 8600, C 10000: L 0.86, q 0.6, q² 0.36)", () => {
+    describe("wick filter (D 8600, C 10000: L 0.86 at spot 1, q 0.6)", () => {
       const POS = { collateral: 10_000n * E6, debt: 8_600n * E6 };
-      // Pj = E - 0.36 (E - 1) = 1.075 exactly when E = 1.1171875: V(Pj) = 10750, L(Pj) = 8600 / 10750 = 0.8.
-      const E_AT_SOFT = 1_117_187_500_000_000_000n;
+      // Judged at E = 1.075 while spot is below it: V(E) = 10750, L(E) = 8600 / 10750 = 0.8 exactly.
+      const E_AT_SOFT = 1_075_000_000_000_000_000n;
 
-      it("Ready when L at the judged price is exactly softLtv", async () => {
+      it("Ready when L at the smoothed price is exactly softLtv", async () => {
         // inc = 0.01 + 0.6 × 0.04 = 0.034; cf = 0.1 + 0.6 × 0.4 = 0.34; r = 8600 × 0.34 = 2924;
         // seized = 2924 × 1.034 = 3023.416; L' = ⌈5676 / 6976.584⌉.
         await expectPlan(
@@ -698,12 +677,19 @@ describe("LiquidationSchedule", () => {
         );
       });
 
-      it("Unconfirmed when L at the judged price falls just below softLtv", async () => {
-        // E + 156_250_000 moves Pj by 156_250_000 × 0.64 = 1e8, V(Pj) by 1e10 × 1e8 / 1e18 = 1 unit:
-        // L(Pj) = ⌈8600e6 / 10_750_000_001⌉ < 0.8.
+      it("Unconfirmed when L at the smoothed price falls just below softLtv, however deep at spot", async () => {
+        // E + 1e8 moves V(E) by 1e10 × 1e8 / 1e18 = 1 unit: L(E) = ⌈8600e6 / 10_750_000_001⌉ < 0.8.
         await expectPlan(
-          { ...POS, emaPriceWad: E_AT_SOFT + 156_250_000n },
+          { ...POS, emaPriceWad: E_AT_SOFT + 100_000_000n },
           { status: Status.Unconfirmed, zone: Zone.Soft, ltvBeforeWad: 86n * 10n ** 16n },
+        );
+      });
+
+      it("Unconfirmed just below hardLtv too: the filter does not fade with depth (L 0.899, q 0.99)", async () => {
+        // L(E) = 8990 / (10000 × 1.2) = 0.749... < 0.8.
+        await expectPlan(
+          { collateral: 10_000n * E6, debt: 8_990n * E6, emaPriceWad: 12n * 10n ** 17n },
+          { status: Status.Unconfirmed, zone: Zone.Soft, ltvBeforeWad: 899n * 10n ** 15n },
         );
       });
 

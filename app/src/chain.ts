@@ -2,8 +2,8 @@
  * Networks, providers and wallets.
  *
  * The networks are the deployments the package ships (`deployments`, live chains, read through the injected
- * wallet) plus what the page's server offers in `/app-config.json`: the local node and its deployment record,
- * written by the deploy scripts. On the local chain (id 31337) only, a development-key mode signs with Hardhat's
+ * wallet) plus what `app-config.json` beside the page offers: a network's JSON-RPC URL and its deployment record
+ * (the local node's, written by the deploy scripts, under `npm run app`). On the local chain (id 31337) only, a development-key mode signs with Hardhat's
  * publicly known account #0 key, so the page can be tried without a wallet extension.
  */
 import {
@@ -43,11 +43,13 @@ declare global {
 /** The local network from the server's config (if any) followed by the package's live deployments. */
 export async function loadNetworks(): Promise<AppNetwork[]> {
   const networks: AppNetwork[] = [];
-  const response = await fetch("/app-config.json").catch(() => undefined);
+  // Beside the page, so that a static build served under any path finds its own file.
+  const configUrl = new URL("app-config.json", window.location.href).toString();
+  const response = await fetch(configUrl).catch(() => undefined);
   if (response?.ok) {
     const config = (await response.json()) as { networks?: { rpcUrl: string; deployment: unknown }[] };
     for (const n of config.networks ?? []) {
-      const deployment = parseDeploymentRecord(n.deployment, "/app-config.json");
+      const deployment = parseDeploymentRecord(n.deployment, "app-config.json");
       // A relative URL (the page server's JSON-RPC proxy) is resolved against the page.
       const rpcUrl = new URL(n.rpcUrl, window.location.href).toString();
       networks.push({ name: deployment.network, chainId: deployment.chainId, rpcUrl, deployment });

@@ -1,8 +1,10 @@
 /**
- * Serves app/ with Vite's dev server on a loopback port. The page gets its network from `/app-config.json`
- * (the deployment record and the JSON-RPC URL) and reaches the node through the server's `/rpc` proxy, so the
- * browser talks to one origin only.
+ * Builds app/ into static files (`buildApp`, what `npm run app:build` ships) and serves it on a loopback port:
+ * the built files through Vite's preview server, or app/ itself through Vite's dev server. The page gets its
+ * network from `app-config.json` beside it (the deployment record and the JSON-RPC URL) and reaches the node
+ * through the server's `/rpc` proxy, so the browser talks to one origin only.
  */
+import type { ServerResponse } from "node:http";
 import { join } from "node:path";
 import type { DeploymentRecord } from "../../src/sdk/deployment";
 import { freePort, REPO_ROOT } from "./hardhat-node";
@@ -22,14 +24,48 @@ export interface AppServerOptions {
   port?: number;
   /** Reload the page when app/ changes (on for `npm run app`, off in tests). */
   watch?: boolean;
+  /** Serve these files from `buildApp` instead of app/ through the dev server. */
+  staticDir?: string;
+}
+
+/** Static files of the app in `outDir` (emptied first), with relative asset paths: any static host serves them. */
+export async function buildApp(outDir: string): Promise<void> {
+  // This file runs as CommonJS (ts-node); Vite 6's CommonJS entry is deprecated but complete. Quiet its notice.
+  process.env.VITE_CJS_IGNORE_WARNING ??= "true";
+  const { build } = await import("vite");
+  await build({
+    configFile: false,
+    root: APP_ROOT,
+    base: "./",
+    logLevel: "warn",
+    // ethers is most of the bundle (about 530 kB minified, 180 kB gzipped); one chunk is fine for this page.
+    build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 1024 },
+  });
 }
 
 export async function startAppServer(options: AppServerOptions): Promise<AppServer> {
-  // This file runs as CommonJS (ts-node); Vite 6's CommonJS entry is deprecated but complete. Quiet its notice.
   process.env.VITE_CJS_IGNORE_WARNING ??= "true";
-  const { createServer } = await import("vite");
+  const { createServer, preview } = await import("vite");
   const port = options.port ?? (await freePort());
   const config = JSON.stringify({ networks: [{ rpcUrl: "/rpc", deployment: options.record }] });
+  const serveConfig = (req: { url?: string }, res: ServerResponse, next: () => void) => {
+    if (req.url?.split("?")[0] !== "/app-config.json") return next();
+    res.setHeader("content-type", "application/json");
+    res.setHeader("cache-control", "no-store");
+    res.end(config);
+  };
+  const proxy = { "/rpc": { target: options.rpcUrl, changeOrigin: true, rewrite: () => "/" } };
+  if (options.staticDir !== undefined) {
+    const server = await preview({
+      configFile: false,
+      root: APP_ROOT,
+      logLevel: "warn",
+      build: { outDir: options.staticDir },
+      preview: { host: "127.0.0.1", port, strictPort: true, proxy },
+      plugins: [{ name: "app-config", configurePreviewServer: (s) => void s.middlewares.use(serveConfig) }],
+    });
+    return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
+  }
   const server = await createServer({
     configFile: false,
     root: APP_ROOT,
@@ -43,7 +79,7 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
       fs: { allow: [REPO_ROOT] },
       watch: options.watch ? {} : null,
       hmr: options.watch ?? false,
-      proxy: { "/rpc": { target: options.rpcUrl, changeOrigin: true, rewrite: () => "/" } },
+      proxy,
     },
     // Pre-bundle ethers when the server starts, not when the page first asks (which would reload the page).
     optimizeDeps: { include: ["ethers"] },
@@ -51,11 +87,7 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
       {
         name: "app-config",
         configureServer(s) {
-          s.middlewares.use("/app-config.json", (_req, res) => {
-            res.setHeader("content-type", "application/json");
-            res.setHeader("cache-control", "no-store");
-            res.end(config);
-          });
+          s.middlewares.use(serveConfig);
         },
       },
     ],

@@ -27,7 +27,7 @@ import {
   hardhatAccount,
   openDemoPositions,
 } from "../../scripts/lib/app-chain";
-import { startAppServer, type AppServer } from "../../scripts/lib/app-server";
+import { buildApp, startAppServer, type AppServer } from "../../scripts/lib/app-server";
 import { REPO_ROOT, startHardhatNode, type HardhatNode } from "../../scripts/lib/hardhat-node";
 import { formatAmount, formatPrice, formatWadPercent, zoneName } from "../../app/src/format";
 
@@ -78,7 +78,12 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
     borrowers = await openDemoPositions(node.url, record);
     provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
     market = LendingMarket__factory.connect(record.addresses.market, provider);
-    server = await startAppServer({ rpcUrl: node.url, record });
+    // The suite runs against the static build (`npm run app:build`), what a team ships; one test below also loads
+    // the page from the dev server that `npm run app` uses.
+    const built = mkdtempSync(join(tmpdir(), "e2e-app-build-"));
+    dirs.push(built);
+    await buildApp(built);
+    server = await startAppServer({ rpcUrl: node.url, record, staticDir: built });
     // A persistent context is how Playwright takes a fresh --user-data-dir.
     context = await chromium.launchPersistentContext(userData, {
       executablePath: CHROMIUM,
@@ -135,6 +140,18 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
     expect(await text("market-pace")).to.match(/^0\.00 USDC of 1,000,000\.00 USDC used \(0\.00 %\)/);
     expect(await text("market-freshness")).to.match(/^fresh: updated .* ago \(heartbeat 1 h 00 min\)$/);
     await screenshot("1-markets");
+  });
+
+  it("serves the same page from the dev server of npm run app", async () => {
+    const dev = await startAppServer({ rpcUrl: node!.url, record });
+    try {
+      await page.goto("about:blank");
+      await page.goto(`${dev.url}#/markets`);
+      await page.getByTestId("market-price").first().waitFor({ timeout: 60_000 });
+      expect(await text("market-price")).to.equal("2,000.00 USDC");
+    } finally {
+      await dev.close();
+    }
   });
 
   it("shows a position's LTV, zone and liquidation prices equal to positionState", async () => {

@@ -30,13 +30,12 @@ import {
 } from "ethers";
 import * as sdk from "../../src/sdk";
 import { FEED_HEARTBEAT, INITIAL_ANSWER, deployMarket, type MarketFixture } from "../helpers/fixtures";
-import {
-  ChainlinkPriceOracle__factory,
-  FuzzKeeper__factory,
-  FuzzReader__factory,
-  LendingMarket__factory,
-  MockV3Aggregator__factory,
-} from "../../typechain-types";
+// Factories from their own modules: the typechain index loads every factory, seconds under ts-node.
+import { ChainlinkPriceOracle__factory } from "../../typechain-types/factories/contracts/oracles/ChainlinkPriceOracle__factory";
+import { LendingMarket__factory } from "../../typechain-types/factories/contracts/core/LendingMarket__factory";
+import { FuzzKeeper__factory } from "../../typechain-types/factories/contracts/mocks/FuzzHarness.sol/FuzzKeeper__factory";
+import { FuzzReader__factory } from "../../typechain-types/factories/contracts/mocks/FuzzHarness.sol/FuzzReader__factory";
+import { MockV3Aggregator__factory } from "../../typechain-types/factories/@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator__factory";
 const { Zone, StepStatus, OracleStatus, WAD, MAX_UINT256 } = sdk;
 
 // ================================================================ constants

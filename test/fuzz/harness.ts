@@ -18,7 +18,7 @@
  */
 import fc from "fast-check";
 import { ethers, network } from "hardhat";
-import type { EIP1193Provider, HttpNetworkConfig } from "hardhat/types";
+import type { EIP1193Provider, EthereumProvider, HttpNetworkConfig, RequestArguments } from "hardhat/types";
 import * as net from "node:net";
 import {
   AbiCoder,
@@ -267,6 +267,28 @@ class HttpRpc {
 }
 
 /**
+ * anvil answers eth_sendTransaction as soon as the transaction is in its pool, and mines it just after: a read
+ * that follows at once (a gas estimate, an eth_call) may not see it yet. The deployment goes through ethers
+ * signers on Hardhat's provider: there, every eth_sendTransaction becomes eth_sendTransactionSync (anvil fills in
+ * gas and fees), which answers once the block is mined; a reverted set-up transaction fails loudly.
+ */
+function sendMined(provider: EthereumProvider): void {
+  const request = provider.request.bind(provider);
+  const mined = async (args: RequestArguments): Promise<unknown> => {
+    if (args.method !== "eth_sendTransaction") return request(args);
+    const receipt = (await request({ method: "eth_sendTransactionSync", params: args.params })) as {
+      status: string;
+      transactionHash: string;
+    };
+    if (receipt.status !== "0x1") throw new Error(`set-up transaction ${receipt.transactionHash} reverted`);
+    return receipt.transactionHash;
+  };
+  provider.request = mined;
+  // ethers' Hardhat provider calls the legacy `send`, which does not go through `request`.
+  provider.send = (method: string, params?: unknown[]) => mined({ method, params });
+}
+
+/**
  * The chain driven by raw JSON-RPC, with every block's timestamp chosen by the fuzzer: one second after the
  * previous block for a transaction, later after a time jump (`advance`). One class for both backends; they differ
  * in how a block gets its timestamp and how a failed transaction reports its revert data (see `send`).
@@ -295,6 +317,7 @@ export class Chain {
     // Every block one second after the previous one unless told otherwise: a transaction then needs no
     // evm_setNextBlockTimestamp. anvil restores the latest block's time with the state on evm_revert.
     await chain.rpc("anvil_setBlockTimestampInterval", [1]);
+    sendMined(network.provider);
     return chain;
   }
 

@@ -77,13 +77,22 @@ export async function startAnvil(timeoutMs = 20_000): Promise<AnvilNode> {
   child.stdout.on("data", keep);
   child.stderr.on("data", keep);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  // Last resort: never leave anvil running after this process.
+  // Last resort: never leave anvil running after this process, whether it exits or is told to stop (a signal
+  // skips "exit" handlers; the signal then does what it would have done).
   const killOnExit = () => child.kill("SIGKILL");
+  const onSignal = (signal: NodeJS.Signals) => {
+    killOnExit();
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
   process.once("exit", killOnExit);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
 
   const running = () => child.exitCode === null && child.signalCode === null;
   const stop = async () => {
     process.off("exit", killOnExit);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     if (running()) {
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);

@@ -8,13 +8,14 @@
  * views (one eth_call of FuzzReader) → model → invariants → commands → arbitraries and the property.
  *
  * Speed: an action is one transaction, sent raw with a fixed gas limit and price (no estimation, no ethers
- * signer round trips), plus one read; steps add one receipt on Hardhat. Calldata is encoded and results decoded
- * by small coders of our own (ethers' cost milliseconds per action). Hardhat's EDR records a trace of every EVM
- * step, so there the cost of an action is about proportional to the EVM steps it executes: the harness contracts
- * make the fewest and cheapest calls that give what the invariants need. anvil costs about a millisecond per
- * mined block: time jumps mine no empty block when a transaction follows. Every block gets the fuzzer's
- * timestamp, so a run never depends on the wall clock and replays exactly from its seed and path, on either
- * backend. Runs start from one evm_snapshot of both worlds.
+ * signer round trips), plus one read; on Hardhat steps add one receipt, on anvil every transaction is mined
+ * explicitly and its receipt read (see `Chain.send`). Calldata is encoded and results decoded by small coders of
+ * our own (ethers' cost milliseconds per action). Hardhat's EDR records a trace of every EVM step, so there the
+ * cost of an action is about proportional to the EVM steps it executes: the harness contracts make the fewest and
+ * cheapest calls that give what the invariants need. anvil costs about a millisecond per mined block: time jumps
+ * mine no empty block when a transaction follows. Every block gets the fuzzer's timestamp, so a run never depends
+ * on the wall clock and replays exactly from its seed and path, on either backend. Runs start from one
+ * evm_snapshot of both worlds.
  */
 import fc from "fast-check";
 import { ethers, network } from "hardhat";
@@ -267,21 +268,22 @@ class HttpRpc {
 }
 
 /**
- * anvil answers eth_sendTransaction as soon as the transaction is in its pool, and mines it just after: a read
- * that follows at once (a gas estimate, an eth_call) may not see it yet. The deployment goes through ethers
- * signers on Hardhat's provider: there, every eth_sendTransaction becomes eth_sendTransactionSync (anvil fills in
- * gas and fees), which answers once the block is mined; a reverted set-up transaction fails loudly.
+ * On anvil the harness mines every block itself (automine off, see `Chain.connect`): the deployment's ethers
+ * signers go through Hardhat's provider, where each eth_sendTransaction is followed by evm_mine, and a reverted
+ * set-up transaction fails loudly.
  */
-function sendMined(provider: EthereumProvider): void {
+function mineEachTransaction(provider: EthereumProvider): void {
   const request = provider.request.bind(provider);
   const mined = async (args: RequestArguments): Promise<unknown> => {
-    if (args.method !== "eth_sendTransaction") return request(args);
-    const receipt = (await request({ method: "eth_sendTransactionSync", params: args.params })) as {
+    const result = await request(args);
+    if (args.method !== "eth_sendTransaction") return result;
+    await request({ method: "evm_mine" });
+    const receipt = (await request({ method: "eth_getTransactionReceipt", params: [result] })) as {
       status: string;
-      transactionHash: string;
-    };
-    if (receipt.status !== "0x1") throw new Error(`set-up transaction ${receipt.transactionHash} reverted`);
-    return receipt.transactionHash;
+    } | null;
+    if (receipt?.status !== "0x1")
+      throw new Error(`set-up transaction ${String(result)} not mined or reverted`);
+    return result;
   };
   provider.request = mined;
   // ethers' Hardhat provider calls the legacy `send`, which does not go through `request`.
@@ -317,7 +319,11 @@ export class Chain {
     // Every block one second after the previous one unless told otherwise: a transaction then needs no
     // evm_setNextBlockTimestamp. anvil restores the latest block's time with the state on evm_revert.
     await chain.rpc("anvil_setBlockTimestampInterval", [1]);
-    sendMined(network.provider);
+    // No automine: anvil answers eth_sendTransaction once the transaction is in its pool and mines it in the
+    // background, so a read sent at once could miss it, and eth_sendTransactionSync, which waits for that block's
+    // notification, timed out once in ~85,000 transactions. The harness mines each transaction with evm_mine.
+    await chain.rpc("evm_setAutomine", [false]);
+    mineEachTransaction(network.provider);
     return chain;
   }
 
@@ -348,26 +354,27 @@ export class Chain {
     }
     this.jumped = false;
     if (this.backend === "anvil") {
-      const receipt = await this.rpc<{
-        status: string;
-        transactionHash: string;
-        logs: RawLog[];
-        blockTimestamp: string | number;
-      }>("eth_sendTransactionSync", [tx]);
+      const hash = await this.rpc<string>("eth_sendTransaction", [tx]);
+      // The block of this one transaction; anvil adds each transaction's return or revert data (`output`).
+      const [block] =
+        await this.rpc<{ transactions: { hash: string; output?: string }[] }[]>("evm_mine_detailed");
+      const receipt = await this.rpc<{ status: string; logs: RawLog[]; blockTimestamp: string } | null>(
+        "eth_getTransactionReceipt",
+        [hash],
+      );
+      ensure(
+        receipt !== null && block.transactions.length === 1 && block.transactions[0].hash === hash,
+        "MODEL",
+        "evm_mine did not mine the transaction alone",
+        { hash, block: block.transactions.map((t) => t.hash) },
+      );
       ensure(BigInt(receipt.blockTimestamp) === timestamp, "MODEL", "block not mined at the model's time", {
         block: BigInt(receipt.blockTimestamp),
         model: timestamp,
       });
-      const hash = receipt.transactionHash;
       if (receipt.status === "0x1")
         return { ok: true, hash, revertData: "0x", timestamp, logs: receipt.logs };
-      // anvil mines a reverting transaction with status 0 and no revert data: the call trace of that very
-      // transaction has its exact revert bytes.
-      const trace = await this.rpc<{ output?: string }>("debug_traceTransaction", [
-        hash,
-        { tracer: "callTracer", tracerConfig: { onlyTopCall: true } },
-      ]);
-      return failed(hash, trace.output ?? "0x");
+      return failed(hash, block.transactions[0].output ?? "0x");
     }
     let hash: string;
     try {
@@ -387,7 +394,7 @@ export class Chain {
   /**
    * Lets `seconds` pass. The empty block at the new time is mined only if the chain is read before the next
    * transaction: otherwise that transaction's block comes `seconds + 1` after the latest one, which is the same to
-   * every contract (an empty block changes no state) and saves a block (about a millisecond on either backend).
+   * every contract (an empty block changes no state) and saves a block (about 0.5 ms on either backend).
    */
   advance(seconds: bigint): void {
     this.now += seconds;

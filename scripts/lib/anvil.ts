@@ -63,7 +63,8 @@ export async function startAnvil(timeoutMs = 20_000): Promise<AnvilNode> {
     // Hardhat 2.29's block gas limit, so that both backends' blocks (and so base fees) are alike.
     ["--gas-limit", "60000000"],
     // Keep the states of the last few blocks only, in memory: by default anvil keeps every block's state and
-    // writes the older ones to disk, which costs more than the block itself. The fuzzer reads only the latest.
+    // writes the older ones to disk, which costs more than the block itself. The fuzzer reads the latest state,
+    // and traces a failed transaction right after its block, from its parent's state.
     ["--prune-history", "8"],
     ["--silent"],
     ["--no-cors"],

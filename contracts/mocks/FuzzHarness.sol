@@ -3,7 +3,6 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ILendingMarket, ILiquidationStepCallback, StepPreview} from "../interfaces/ILendingMarket.sol";
 
 // Test-only contracts of the stateful fuzzer (test/fuzz/harness.ts, invariants in test/fuzz/INVARIANTS.md).
@@ -173,95 +172,149 @@ contract FuzzKeeper is ILiquidationStepCallback {
     }
 }
 
-/// @notice One position as the fuzzer's reader sees it.
-struct PositionView {
-    uint256 collateral;
-    /// @dev `debtOf(account)`, read only for the accounts the fuzzer asks for (those that may owe anything:
-    /// debt only ever appears through the account's own borrow); 0 otherwise.
-    uint256 debt;
-}
-
-/// @notice Everything the fuzzer's invariants need about one market, as of this block. Parameters and the pause
-/// flag are not read here (the fuzzer sets them, and reads them back after each change).
-struct MarketView {
-    uint256 timestamp;
-    /// @dev The market's own token balances (INV-1).
-    uint256 collateralBalance;
-    uint256 debtBalance;
-    /// @dev `accounting()`; lenders' `totalAssets()` is `max(cash + totalDebt - reserves, 0)`, which every step
-    /// checks against the market's own `totalAssets()`.
-    uint256 cash;
-    uint256 totalDebt;
-    uint256 reserves;
-    uint256 borrowIndexWad;
-    uint256 totalSupply;
-    /// @dev `priceState()`: when the oracle is unusable, the stored (frozen) smoothing state.
-    bool oracleUsable;
-    uint256 spotPriceWad;
-    uint256 emaPriceWad;
-    uint256 varianceWad;
-    uint256 paceUsed;
-    PositionView[] positions;
-    /// @dev Bit i set: `positions[i]` is in the hard zone at the spot price (the market's `debt / value >=
-    /// hardLtv`, value rounded down, LTV rounded up), and `hardSteps` holds its preview, in order.
-    uint256 hardMask;
-    /// @dev `previewLiquidationStep(account, type(uint256).max)` of each hard-zone position.
-    StepPreview[] hardSteps;
-    /// @dev Vault shares of each holder.
-    uint256[] shares;
-}
-
-/// @notice View-only reader of the stateful fuzzer: one `eth_call` returns a market's books, balances, price
-/// state, the given positions (with a full preview of those in the hard zone) and share balances.
+/// @notice View-only reader of the stateful fuzzer: one `eth_call` returns a market's books, balances, price state,
+/// the given positions (with a full preview of those in the hard zone) and share balances, as one flat run of words.
+/// Each callee's return words are copied straight into the result: decoding them and encoding a struct again cost
+/// the reader as many EVM steps as the market's own code, and the fuzzer's speed is bounded by the steps run.
 contract FuzzReader {
+    /// @dev Result layout (word indices). Then, per account: collateral, debt (`debtOf`: normalised debt x borrow
+    /// index, rounded up); per holder: vault shares; `hardMask` (bit i: account i owes and is in the hard zone at a
+    /// usable spot price, see `_hard`); and for each hard-zone account, in order, the 9 words of
+    /// `previewLiquidationStep(account, type(uint256).max)`.
+    uint256 internal constant TIMESTAMP = 0;
+    /// @dev The market's own collateral- and debt-token balances (INV-1).
+    uint256 internal constant BALANCES = 1;
+    /// @dev `accounting()`: cash, totalDebt, reserves, borrowIndexWad.
+    uint256 internal constant ACCOUNTING = 3;
+    uint256 internal constant TOTAL_SUPPLY = 7;
+    /// @dev `priceState()`: oracleUsable, spot, ema, variance, paceUsed (the stored state when unusable).
+    uint256 internal constant PRICE_STATE = 8;
+    uint256 internal constant POSITIONS = 13;
+    uint256 internal constant PREVIEW_WORDS = 9;
+
+    /// @notice A callee returned less than the reader copies.
+    error FuzzReaderShortReturn(address target);
+
     /// @param hardLtvBps The market's `hardLtvBps` (as the fuzzer set it).
-    /// @param debtMask Bit i set: read `debtOf(accounts[i])`.
     function read(
         ILendingMarket market,
         IERC20 collateralToken,
         IERC20 debtToken,
         uint256 hardLtvBps,
         address[] calldata accounts,
-        uint256 debtMask,
         address[] calldata holders
-    ) external view returns (MarketView memory v) {
-        v.timestamp = block.timestamp;
-        v.collateralBalance = collateralToken.balanceOf(address(market));
-        v.debtBalance = debtToken.balanceOf(address(market));
-        (v.cash, v.totalDebt, v.reserves, v.borrowIndexWad) = market.accounting();
-        v.totalSupply = IERC4626(address(market)).totalSupply();
-        (v.oracleUsable, v.spotPriceWad, v.emaPriceWad, v.varianceWad, v.paceUsed) = market.priceState();
-        v.positions = new PositionView[](accounts.length);
-        StepPreview[] memory hardSteps = new StepPreview[](accounts.length);
-        uint256 hardCount;
-        // One call for every position's stored word; debt = normDebt x index, rounded up, as `debtOf` computes it.
+    ) external view returns (uint256[] memory out) {
+        uint256 n = accounts.length;
+        uint256 sharesAt = POSITIONS + 2 * n;
+        uint256 maskAt = sharesAt + holders.length;
+        out = new uint256[](maskAt + 1 + PREVIEW_WORDS * n);
+        out[TIMESTAMP] = block.timestamp;
+        address m = address(market);
+        _copy(out, BALANCES, address(collateralToken), abi.encodeCall(IERC20.balanceOf, (m)), 1);
+        _copy(out, BALANCES + 1, address(debtToken), abi.encodeCall(IERC20.balanceOf, (m)), 1);
+        _copy(out, ACCOUNTING, m, abi.encodeCall(ILendingMarket.accounting, ()), 4);
+        _copy(out, TOTAL_SUPPLY, m, abi.encodeCall(IERC20.totalSupply, ()), 1);
+        _copy(out, PRICE_STATE, m, abi.encodeCall(ILendingMarket.priceState, ()), 5);
+        uint256 next = _positions(out, market, accounts, hardLtvBps, maskAt);
+        for (uint256 i; i < holders.length; ++i) {
+            _copy(out, sharesAt + i, m, abi.encodeCall(IERC20.balanceOf, (holders[i])), 1);
+        }
+        // Returns `out[0..next]` ABI-encoded in place, its head word (0x20) written over the word before `out`,
+        // which nothing reads after this return: Solidity's encoder would copy the array word by word.
+        assembly {
+            mstore(out, next)
+            mstore(sub(out, 0x20), 0x20)
+            return(sub(out, 0x20), mul(add(next, 2), 0x20))
+        }
+    }
+
+    /// @dev Writes each account's collateral and debt, then the hard-zone mask at `out[maskAt]` and the previews
+    /// after it; returns the index after the last preview.
+    function _positions(
+        uint256[] memory out,
+        ILendingMarket market,
+        address[] calldata accounts,
+        uint256 hardLtvBps,
+        uint256 maskAt
+    ) private view returns (uint256 next) {
+        // A usable price is positive: 0 stands for "no usable price" (no position is judged then).
+        uint256 spot = out[PRICE_STATE] != 0 ? out[PRICE_STATE + 1] : 0;
+        // One call for every position's stored word (collateral in the low 112 bits, normalised debt above).
         uint256[] memory words = market.packedPositions(accounts);
-        for (uint256 i; i < accounts.length; ++i) {
-            PositionView memory pv = v.positions[i];
-            pv.collateral = words[i] & type(uint112).max;
-            pv.debt = Math.mulDiv(
-                (words[i] >> 112) & type(uint104).max,
-                v.borrowIndexWad,
-                1e18,
-                Math.Rounding.Ceil
-            );
-            if (debtMask & (1 << i) == 0) continue;
-            if (!v.oracleUsable || pv.debt == 0) continue;
-            // collateral < 2^112, price < 2^128 and debt < 2^128: no overflow.
-            uint256 value = (pv.collateral * v.spotPriceWad) / 1e18;
-            if (value == 0 || Math.ceilDiv(pv.debt * 1e18, value) >= hardLtvBps * 1e14) {
-                v.hardMask |= 1 << i;
-                hardSteps[hardCount++] = market.previewLiquidationStep(accounts[i], type(uint256).max);
+        uint256 mask;
+        next = maskAt + 1;
+        // Unchecked: every quantity is far from overflowing (collateral < 2^112, normalised debt < 2^104, prices
+        // and the index < 2^128), and checked arithmetic would cost this loop most of its EVM steps.
+        unchecked {
+            for (uint256 i; i < accounts.length; ++i) {
+                uint256 word = words[i];
+                uint256 collateral = word & type(uint112).max;
+                // debt = normalised debt x borrow index, rounded up
+                uint256 debt = (((word >> 112) & type(uint104).max) * out[ACCOUNTING + 3] + 1e18 - 1) / 1e18;
+                out[POSITIONS + 2 * i] = collateral;
+                out[POSITIONS + 2 * i + 1] = debt;
+                if (spot == 0 || debt == 0 || !_hard(collateral, debt, spot, hardLtvBps)) continue;
+                mask |= 1 << i;
+                next = _preview(out, next, market, accounts[i]);
             }
         }
-        // Trim to the positions previewed.
+        out[maskAt] = mask;
+    }
+
+    /// @dev Writes `previewLiquidationStep(account, type(uint256).max)` to `out[at..]`; returns the index after it.
+    function _preview(
+        uint256[] memory out,
+        uint256 at,
+        ILendingMarket market,
+        address account
+    ) private view returns (uint256) {
+        bytes memory call = abi.encodeCall(
+            ILendingMarket.previewLiquidationStep,
+            (account, type(uint256).max)
+        );
+        return _copy(out, at, address(market), call, PREVIEW_WORDS);
+    }
+
+    /// @dev The market's hard-zone test at `spot`: `debt / value >= hardLtv`, the value rounded down, the LTV up.
+    function _hard(
+        uint256 collateral,
+        uint256 debt,
+        uint256 spot,
+        uint256 hardLtvBps
+    ) private pure returns (bool) {
+        unchecked {
+            uint256 value = (collateral * spot) / 1e18;
+            return value == 0 || (debt * 1e18 + value - 1) / value >= hardLtvBps * 1e14;
+        }
+    }
+
+    /// @dev Writes the first `words` words that `target` returns for `data` (a view call) to `out[at..]`; returns
+    /// the index after them. A failed call reverts the read with the callee's revert data.
+    function _copy(
+        uint256[] memory out,
+        uint256 at,
+        address target,
+        bytes memory data,
+        uint256 words
+    ) private view returns (uint256) {
+        bool ok;
+        uint256 size;
         assembly ("memory-safe") {
-            mstore(hardSteps, hardCount)
+            ok := staticcall(
+                gas(),
+                target,
+                add(data, 0x20),
+                mload(data),
+                add(out, mul(add(at, 1), 0x20)),
+                mul(words, 0x20)
+            )
+            size := returndatasize()
+            if iszero(ok) {
+                returndatacopy(0, 0, size)
+                revert(0, size)
+            }
         }
-        v.hardSteps = hardSteps;
-        v.shares = new uint256[](holders.length);
-        for (uint256 i; i < holders.length; ++i) {
-            v.shares[i] = IERC4626(address(market)).balanceOf(holders[i]);
-        }
+        if (size < words * 32) revert FuzzReaderShortReturn(target);
+        return at + words;
     }
 }

@@ -1,5 +1,6 @@
 /**
- * Stateful fuzzing of LendingMarket with fast-check's model-based commands, on the in-process Hardhat network.
+ * Stateful fuzzing of LendingMarket with fast-check's model-based commands, on Hardhat's in-process network or on
+ * an anvil node (`npm run fuzz -- --backend anvil`): whichever network Hardhat runs on (see `Chain.connect`).
  * The invariants are specified, with their IDs, in test/fuzz/INVARIANTS.md; every check below names its ID.
  * Shared by the default test (test/fuzz/stateful.fuzz.test.ts) and the long campaign (scripts/fuzz.ts).
  *
@@ -7,25 +8,35 @@
  * views (one eth_call of FuzzReader) → model → invariants → commands → arbitraries and the property.
  *
  * Speed: an action is one transaction, sent raw with a fixed gas limit and price (no estimation, no ethers
- * signer round trips), plus one read; steps add one receipt. Results are decoded by a small ABI decoder (ethers'
- * Result objects cost milliseconds per view). Hardhat's EDR records a trace of every EVM step, so the cost of an
- * action is about proportional to the EVM steps it executes: the harness contracts make the fewest and cheapest
- * calls that give what the invariants need. Every transaction gets an explicit timestamp, so a run never depends
- * on the wall clock and replays exactly from its seed and path. Runs start from one evm_snapshot of both worlds.
+ * signer round trips), plus one read; on Hardhat steps add one receipt, on anvil every transaction is mined
+ * explicitly and its receipt read (see `Chain.send`). Calldata is encoded and results decoded by small coders of
+ * our own (ethers' cost milliseconds per action). Hardhat's EDR records a trace of every EVM step, so there the
+ * cost of an action is about proportional to the EVM steps it executes: the harness contracts make the fewest and
+ * cheapest calls that give what the invariants need. anvil costs about a millisecond per mined block: time jumps
+ * mine no empty block when a transaction follows. Every block gets the fuzzer's timestamp, so a run never depends
+ * on the wall clock and replays exactly from its seed and path, on either backend. Runs start from one
+ * evm_snapshot of both worlds.
  */
 import fc from "fast-check";
 import { ethers, network } from "hardhat";
-import type { EIP1193Provider } from "hardhat/types";
-import { AbiCoder, Interface, type InterfaceAbi, type JsonFragment } from "ethers";
+import type { EIP1193Provider, EthereumProvider, HttpNetworkConfig, RequestArguments } from "hardhat/types";
+import * as net from "node:net";
+import {
+  AbiCoder,
+  Interface,
+  type ErrorFragment,
+  type InterfaceAbi,
+  type JsonFragment,
+  type ParamType,
+} from "ethers";
 import * as sdk from "../../src/sdk";
 import { FEED_HEARTBEAT, INITIAL_ANSWER, deployMarket, type MarketFixture } from "../helpers/fixtures";
-import {
-  ChainlinkPriceOracle__factory,
-  FuzzKeeper__factory,
-  FuzzReader__factory,
-  LendingMarket__factory,
-  MockV3Aggregator__factory,
-} from "../../typechain-types";
+// Factories from their own modules: the typechain index loads every factory, seconds under ts-node.
+import { ChainlinkPriceOracle__factory } from "../../typechain-types/factories/contracts/oracles/ChainlinkPriceOracle__factory";
+import { LendingMarket__factory } from "../../typechain-types/factories/contracts/core/LendingMarket__factory";
+import { FuzzKeeper__factory } from "../../typechain-types/factories/contracts/mocks/FuzzHarness.sol/FuzzKeeper__factory";
+import { FuzzReader__factory } from "../../typechain-types/factories/contracts/mocks/FuzzHarness.sol/FuzzReader__factory";
+import { MockV3Aggregator__factory } from "../../typechain-types/factories/@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator__factory";
 const { Zone, StepStatus, OracleStatus, WAD, MAX_UINT256 } = sdk;
 
 // ================================================================ constants
@@ -91,15 +102,11 @@ export function stringify(x: unknown): string {
 
 const errorAbi = (abi: InterfaceAbi): JsonFragment[] =>
   (abi as readonly JsonFragment[]).filter((f) => f.type === "error");
-const ERRORS = new Interface([
-  ...new Map(
-    [
-      ...errorAbi(LendingMarket__factory.abi),
-      ...errorAbi(ChainlinkPriceOracle__factory.abi),
-      ...errorAbi(FuzzKeeper__factory.abi),
-    ].map((f) => [`${f.name}(${(f.inputs ?? []).map((i) => i.type).join(",")})`, f]),
-  ).values(),
-]);
+/** The errors of the market, oracle and keeper by selector (ethers' parseError hashes every signature per call). */
+const ERRORS = new Map<string, ErrorFragment>();
+for (const abi of [LendingMarket__factory.abi, ChainlinkPriceOracle__factory.abi, FuzzKeeper__factory.abi]) {
+  new Interface(errorAbi(abi)).forEachError((f) => ERRORS.set(f.selector, f));
+}
 
 export interface DecodedError {
   name: string;
@@ -115,8 +122,49 @@ export function decodeError(data: string): DecodedError {
   if (selector === "0x08c379a0") {
     return { name: `Error(${String(AbiCoder.defaultAbiCoder().decode(["string"], body)[0])})`, args: [] };
   }
-  const parsed = ERRORS.parseError(data);
-  return parsed ? { name: parsed.name, args: [...parsed.args] } : { name: `Unknown(${selector})`, args: [] };
+  const f = ERRORS.get(selector);
+  if (!f) return { name: `Unknown(${selector})`, args: [] };
+  return { name: f.name, args: [...AbiCoder.defaultAbiCoder().decode(f.inputs, body)] };
+}
+
+/** One ABI word of a static value: uintN, intN (two's complement), address or bool. */
+function abiWord(type: string, v: unknown): string {
+  if (type === "address") return (v as string).slice(2).toLowerCase().padStart(64, "0");
+  if (type === "bool") return (v ? 1n : 0n).toString(16).padStart(64, "0");
+  if (!/^u?int\d*$/.test(type)) throw new Error(`abiWord: ${type} is not a static word`);
+  return BigInt.asUintN(256, BigInt(v as bigint))
+    .toString(16)
+    .padStart(64, "0");
+}
+
+const encodeWords = (params: readonly ParamType[], values: readonly unknown[]): string =>
+  params
+    .map((p, i) =>
+      p.baseType === "tuple"
+        ? encodeWords(
+            p.components!,
+            p.components!.map((c) => (values[i] as Record<string, unknown>)[c.name]),
+          )
+        : abiWord(p.type, values[i]),
+    )
+    .join("");
+
+/**
+ * Calldata encoder of an interface's functions with static arguments only (all the fuzzer's transactions): ethers'
+ * encodeFunctionData hashes the signature and builds its coders again on every call, a large share of the
+ * fuzzer's own time per action.
+ */
+function encoder(iface: Interface): (name: string, args?: readonly unknown[]) => string {
+  const fns = new Map<string, { selector: string; inputs: readonly ParamType[] }>();
+  return (name, args = []) => {
+    let f = fns.get(name);
+    if (!f) {
+      const fragment = iface.getFunction(name)!;
+      f = { selector: fragment.selector, inputs: fragment.inputs };
+      fns.set(name, f);
+    }
+    return f.selector + encodeWords(f.inputs, args);
+  };
 }
 
 // ================================================================ chain
@@ -127,6 +175,8 @@ export interface TxOutcome {
   hash: string;
   revertData: string;
   timestamp: bigint;
+  /** The receipt's logs, when asked for (`send(…, true)`) and the transaction succeeded. */
+  logs: RawLog[];
 }
 
 interface RawLog {
@@ -135,59 +185,248 @@ interface RawLog {
   data: string;
 }
 
-/** The in-process network driven by raw JSON-RPC, with block timestamps set by the fuzzer (`now`). */
-export class Chain {
-  txCount = 0;
+/** Where the fuzzer runs: Hardhat's in-process network (EDR), or an anvil node over HTTP (scripts/lib/anvil.ts). */
+export type Backend = "hardhat" | "anvil";
 
-  constructor(
-    readonly provider: EIP1193Provider,
-    /** Timestamp of the latest block. */
-    public now: bigint,
-  ) {}
+interface RpcCall {
+  method: string;
+  params: unknown[];
+}
 
-  private rpc<T>(method: string, params: unknown[] = []): Promise<T> {
-    return this.provider.request({ method, params }) as Promise<T>;
+/**
+ * JSON-RPC over HTTP/1.1 on one kept-alive loopback connection, one request at a time. Written on a bare socket:
+ * node:http costs about 0.3 ms of CPU per request, fetch more, this a tenth of that; anvil always answers with a
+ * content-length.
+ */
+class HttpRpc {
+  private readonly socket: net.Socket;
+  private received: Buffer = Buffer.alloc(0);
+  private pending?: { resolve: (body: string) => void; reject: (e: Error) => void };
+  /** Requests wait for the one before (the harness awaits each call anyway). */
+  private queue: Promise<unknown> = Promise.resolve();
+  private nextId = 1;
+
+  constructor(private readonly url: URL) {
+    this.socket = net.connect(Number(url.port), url.hostname);
+    this.socket.setNoDelay(true);
+    this.socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    const fail = (e: Error) => {
+      this.pending?.reject(e);
+      this.pending = undefined;
+    };
+    this.socket.on("error", fail);
+    this.socket.on("close", () => fail(new Error(`connection to ${url.host} closed`)));
   }
 
-  /** Mines one transaction one second after the latest block. A revert is returned, not thrown. */
-  async send(from: string, to: string, data: string): Promise<TxOutcome> {
+  private onData(chunk: Buffer): void {
+    this.received = this.received.length ? Buffer.concat([this.received, chunk]) : chunk;
+    const headEnd = this.received.indexOf("\r\n\r\n");
+    if (headEnd < 0 || !this.pending) return;
+    const head = this.received.toString("latin1", 0, headEnd);
+    const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
+    if (!head.startsWith("HTTP/1.1 200") || length === undefined) {
+      this.pending.reject(new Error(`unexpected HTTP response from ${this.url.host}: ${head}`));
+      this.pending = undefined;
+      return;
+    }
+    const end = headEnd + 4 + Number(length);
+    if (this.received.length < end) return;
+    const body = this.received.toString("utf8", headEnd + 4, end);
+    this.received = this.received.subarray(end);
+    const { resolve } = this.pending;
+    this.pending = undefined;
+    resolve(body);
+  }
+
+  private post(body: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.socket.write(
+        `POST ${this.url.pathname} HTTP/1.1\r\nhost: ${this.url.host}\r\ncontent-type: application/json\r\n` +
+          `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    });
+  }
+
+  request(c: RpcCall): Promise<unknown> {
+    const id = this.nextId++;
+    const result = this.queue.then(async () => {
+      const reply = JSON.parse(await this.post(JSON.stringify({ jsonrpc: "2.0", id, ...c }))) as {
+        result?: unknown;
+        error?: { message: string };
+      };
+      if (reply.error) throw new Error(`${c.method}: ${reply.error.message}`);
+      return reply.result;
+    });
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/**
+ * On anvil the harness mines every block itself (automine off, see `Chain.connect`): the deployment's ethers
+ * signers go through Hardhat's provider, where each eth_sendTransaction is followed by evm_mine, and a reverted
+ * set-up transaction fails loudly.
+ */
+function mineEachTransaction(provider: EthereumProvider): void {
+  const request = provider.request.bind(provider);
+  const mined = async (args: RequestArguments): Promise<unknown> => {
+    const result = await request(args);
+    if (args.method !== "eth_sendTransaction") return result;
+    await request({ method: "evm_mine" });
+    const receipt = (await request({ method: "eth_getTransactionReceipt", params: [result] })) as {
+      status: string;
+    } | null;
+    if (receipt?.status !== "0x1")
+      throw new Error(`set-up transaction ${String(result)} not mined or reverted`);
+    return result;
+  };
+  provider.request = mined;
+  // ethers' Hardhat provider calls the legacy `send`, which does not go through `request`.
+  provider.send = (method: string, params?: unknown[]) => mined({ method, params });
+}
+
+/**
+ * The chain driven by raw JSON-RPC, with every block's timestamp chosen by the fuzzer: one second after the
+ * previous block for a transaction, later after a time jump (`advance`). One class for both backends; they differ
+ * in how a block gets its timestamp and how a failed transaction reports its revert data (see `send`).
+ */
+export class Chain {
+  txCount = 0;
+  /** The chain's time: the latest block's timestamp, or later after `advance` until the next block. */
+  now = 0n;
+  /** `advance` moved `now` past the latest block, and no block was mined since. */
+  private jumped = false;
+
+  private constructor(
+    readonly backend: Backend,
+    private readonly rpc1193: EIP1193Provider | undefined,
+    private readonly http: HttpRpc | undefined,
+  ) {}
+
+  /**
+   * The chain of Hardhat's selected network: the in-process one, or (any other network) the anvil node at its URL.
+   * Call before anything is deployed: on anvil it sets one second between blocks first.
+   */
+  static async connect(): Promise<Chain> {
+    if (network.name === "hardhat") return new Chain("hardhat", network.provider, undefined);
+    const url = new URL((network.config as HttpNetworkConfig).url);
+    const chain = new Chain("anvil", undefined, new HttpRpc(url));
+    // Every block one second after the previous one unless told otherwise: a transaction then needs no
+    // evm_setNextBlockTimestamp. anvil restores the latest block's time with the state on evm_revert.
+    await chain.rpc("anvil_setBlockTimestampInterval", [1]);
+    // No automine: anvil answers eth_sendTransaction once the transaction is in its pool and mines it in the
+    // background, so a read sent at once could miss it, and eth_sendTransactionSync, which waits for that block's
+    // notification, timed out once in ~85,000 transactions. The harness mines each transaction with evm_mine.
+    await chain.rpc("evm_setAutomine", [false]);
+    mineEachTransaction(network.provider);
+    return chain;
+  }
+
+  private rpc<T>(method: string, params: unknown[] = []): Promise<T> {
+    const call = { method, params };
+    return (this.http ? this.http.request(call) : this.rpc1193!.request(call)) as Promise<T>;
+  }
+
+  /**
+   * Mines one transaction one second after `now`. A revert is returned, not thrown. `logs`: return the receipt's
+   * logs (a successful transaction's).
+   */
+  async send(from: string, to: string, data: string, logs = false): Promise<TxOutcome> {
     const timestamp = this.now + 1n;
-    await this.rpc("evm_setNextBlockTimestamp", [Number(timestamp)]);
     this.now = timestamp;
     this.txCount += 1;
-    try {
-      const hash = await this.rpc<string>("eth_sendTransaction", [
-        { from, to, data, gas: GAS_LIMIT, gasPrice: GAS_PRICE },
+    const tx = { from, to, data, gas: GAS_LIMIT, gasPrice: GAS_PRICE };
+    const failed = (hash: string, revertData: string) => ({
+      ok: false,
+      hash,
+      revertData,
+      timestamp,
+      logs: [],
+    });
+    // anvil stamps the block +1 s itself; Hardhat (EDR) has no such interval: it is told every block's time.
+    if (this.backend === "hardhat" || this.jumped) {
+      await this.rpc("evm_setNextBlockTimestamp", [Number(timestamp)]);
+    }
+    this.jumped = false;
+    if (this.backend === "anvil") {
+      const hash = await this.rpc<string>("eth_sendTransaction", [tx]);
+      await this.rpc("evm_mine");
+      const receipt = await this.rpc<{ status: string; logs: RawLog[]; blockTimestamp: string } | null>(
+        "eth_getTransactionReceipt",
+        [hash],
+      );
+      ensure(receipt !== null, "MODEL", "evm_mine did not mine the transaction", { hash });
+      ensure(BigInt(receipt.blockTimestamp) === timestamp, "MODEL", "block not mined at the model's time", {
+        block: BigInt(receipt.blockTimestamp),
+        model: timestamp,
+      });
+      if (receipt.status === "0x1")
+        return { ok: true, hash, revertData: "0x", timestamp, logs: receipt.logs };
+      // anvil's receipt of a failed transaction has no revert data: the call trace of that very transaction has
+      // its exact revert bytes. (evm_mine_detailed reports them too, but costs a quarter of the campaign's time.)
+      const trace = await this.rpc<{ output?: string }>("debug_traceTransaction", [
+        hash,
+        { tracer: "callTracer", tracerConfig: { onlyTopCall: true } },
       ]);
-      return { ok: true, hash, revertData: "0x", timestamp };
+      return failed(hash, trace.output ?? "0x");
+    }
+    let hash: string;
+    try {
+      hash = await this.rpc<string>("eth_sendTransaction", [tx]);
     } catch (e) {
       // Hardhat mines the failed transaction and throws with its revert data.
       const revertData = (e as { data?: unknown }).data;
       if (typeof revertData !== "string" || !revertData.startsWith("0x")) throw e;
-      return { ok: false, hash: "", revertData, timestamp };
+      return failed("", revertData);
     }
+    const receiptLogs = logs
+      ? (await this.rpc<{ logs: RawLog[] }>("eth_getTransactionReceipt", [hash])).logs
+      : [];
+    return { ok: true, hash, revertData: "0x", timestamp, logs: receiptLogs };
   }
 
-  async logs(hash: string): Promise<RawLog[]> {
-    return (await this.rpc<{ logs: RawLog[] }>("eth_getTransactionReceipt", [hash])).logs;
-  }
-
-  /** Mines an empty block `seconds` after the latest one. */
-  async mine(seconds: bigint): Promise<void> {
+  /**
+   * Lets `seconds` pass. The empty block at the new time is mined only if the chain is read before the next
+   * transaction: otherwise that transaction's block comes `seconds + 1` after the latest one, which is the same to
+   * every contract (an empty block changes no state) and saves a block (about 0.5 ms on either backend).
+   */
+  advance(seconds: bigint): void {
     this.now += seconds;
+    this.jumped = true;
+  }
+
+  /** Mines the empty block of a time jump, if one is pending. */
+  private async catchUp(): Promise<void> {
+    if (!this.jumped) return;
+    this.jumped = false;
     await this.rpc("evm_mine", [Number(this.now)]);
   }
 
-  call(to: string, data: string): Promise<string> {
+  async call(to: string, data: string): Promise<string> {
+    await this.catchUp();
     return this.rpc<string>("eth_call", [{ to, data }, "latest"]);
   }
 
-  snapshot(): Promise<string> {
+  async snapshot(): Promise<string> {
+    await this.catchUp();
     return this.rpc<string>("evm_snapshot");
   }
 
-  async revert(id: string): Promise<void> {
+  /** Back to a snapshot, whose latest block's time becomes `now`. */
+  async revert(id: string, now: bigint): Promise<void> {
     ensure(await this.rpc<boolean>("evm_revert", [id]), "MODEL", `evm_revert(${id}) failed`);
+    this.now = now;
+    this.jumped = false;
+  }
+
+  /** Closes the HTTP connection (anvil), so that the process can exit. */
+  close(): void {
+    this.http?.close();
   }
 }
 
@@ -306,7 +545,7 @@ export interface PositionView {
   debt: bigint;
 }
 
-/** FuzzReader.read (contracts/mocks/FuzzHarness.sol, MarketView), plus the lenders' totalAssets. */
+/** FuzzReader.read (contracts/mocks/FuzzHarness.sol), plus the lenders' totalAssets. */
 export interface View {
   timestamp: bigint;
   collateralBalance: bigint;
@@ -381,7 +620,7 @@ export interface World {
   minAnswer: bigint;
   maxAnswer: bigint;
   minDebt: bigint;
-  /** `FuzzReader.read` calldata with hardLtvBps and debtMask left at zero (see `readView`). */
+  /** `FuzzReader.read` calldata with hardLtvBps left at zero (see `readView`). */
   readTemplate: string;
   base: { view: View; shadow: PriceShadow; feed: FeedState; params: sdk.MarketParams };
 }
@@ -397,7 +636,9 @@ const MARKET = LendingMarket__factory.createInterface();
 const FEED = MockV3Aggregator__factory.createInterface();
 const KEEPER = FuzzKeeper__factory.createInterface();
 const READER = FuzzReader__factory.createInterface();
-const READ_FN = abiItem(FuzzReader__factory.abi, "function", "read");
+const encodeMarket = encoder(MARKET);
+const encodeFeed = encoder(FEED);
+const encodeKeeper = encoder(KEEPER);
 const STEP_ATTEMPTED = abiItem(FuzzKeeper__factory.abi, "event", "StepAttempted");
 const LIQUIDATION_STEPPED = abiItem(LendingMarket__factory.abi, "event", "LiquidationStepped");
 const BAD_DEBT_REALIZED = abiItem(LendingMarket__factory.abi, "event", "BadDebtRealized");
@@ -415,21 +656,62 @@ function withWord(calldata: string, index: number, value: bigint): string {
   return calldata.slice(0, at) + value.toString(16).padStart(64, "0") + calldata.slice(at + 64);
 }
 
-/**
- * One FuzzReader.read. `debtMask` names the borrowers that may owe anything (debt appears only through the
- * account's own borrow); the others' debt reads as 0, and INV-1's total-debt check would expose a wrong guess.
- */
-async function readView(chain: Chain, w: World, hardLtvBps: bigint, debtMask: bigint): Promise<View> {
-  const data = withWord(withWord(w.readTemplate, 3, hardLtvBps), 5, debtMask);
-  const v = decodeReturn<Omit<View, "totalAssets">>(READ_FN, await chain.call(w.reader, data));
-  return { ...v, totalAssets: sdk.zeroFloorSub(v.cash + v.totalDebt, v.reserves) };
+/** The 32-byte words of ABI data (return data or event data). */
+function words(data: string): bigint[] {
+  const out: bigint[] = [];
+  for (let at = 2; at < data.length; at += 64) out.push(BigInt(`0x${data.slice(at, at + 64)}`));
+  return out;
+}
+
+/** Word indices of FuzzReader.read's result (contracts/mocks/FuzzHarness.sol, after the array's offset and length). */
+const R = { timestamp: 0, balances: 1, accounting: 3, totalSupply: 7, priceState: 8, positions: 13 } as const;
+
+/** StepPreview's 9 words, from `at`. */
+function previewAt(x: bigint[], at: number): PreviewWords {
+  const [status, zone, repaid, seized, incentiveWad, tip, badDebt, ltvBeforeWad, ltvAfterWad] = x.slice(
+    at,
+    at + 9,
+  );
+  return { status, zone, repaid, seized, incentiveWad, tip, badDebt, ltvBeforeWad, ltvAfterWad };
+}
+
+/** One FuzzReader.read. */
+async function readView(chain: Chain, w: World, hardLtvBps: bigint): Promise<View> {
+  const x = words(await chain.call(w.reader, withWord(w.readTemplate, 3, hardLtvBps))).slice(2);
+  const n = w.borrowers.length;
+  const sharesAt = R.positions + 2 * n;
+  const maskAt = sharesAt + w.lenders.length;
+  const [cash, totalDebt, reserves, borrowIndexWad] = x.slice(R.accounting, R.accounting + 4);
+  const [usable, spotPriceWad, emaPriceWad, varianceWad, paceUsed] = x.slice(R.priceState, R.priceState + 5);
+  const hardSteps: PreviewWords[] = [];
+  for (let at = maskAt + 1; at < x.length; at += 9) hardSteps.push(previewAt(x, at));
+  return {
+    timestamp: x[R.timestamp],
+    collateralBalance: x[R.balances],
+    debtBalance: x[R.balances + 1],
+    cash,
+    totalDebt,
+    reserves,
+    borrowIndexWad,
+    totalSupply: x[R.totalSupply],
+    oracleUsable: usable !== 0n,
+    spotPriceWad,
+    emaPriceWad,
+    varianceWad,
+    paceUsed,
+    positions: w.borrowers.map((_, i) => ({
+      collateral: x[R.positions + 2 * i],
+      debt: x[R.positions + 2 * i + 1],
+    })),
+    hardMask: x[maskAt],
+    hardSteps,
+    shares: x.slice(sharesAt, maskAt),
+    totalAssets: sdk.zeroFloorSub(cash + totalDebt, reserves),
+  };
 }
 
 async function readParams(chain: Chain, w: World): Promise<sdk.MarketParams> {
-  return decodeReturn<sdk.MarketParams>(
-    PARAMS_FN,
-    await chain.call(w.market, MARKET.encodeFunctionData("params")),
-  );
+  return decodeReturn<sdk.MarketParams>(PARAMS_FN, await chain.call(w.market, encodeMarket("params")));
 }
 
 /**
@@ -438,6 +720,7 @@ async function readParams(chain: Chain, w: World): Promise<sdk.MarketParams> {
  * snapshot every run starts from.
  */
 export async function setupEnv(specs: readonly WorldSpec[] = WORLD_SPECS): Promise<Env> {
+  const chain = await Chain.connect();
   const signers = await ethers.getSigners();
   const [lara, dave] = [signers[9], signers[10]];
   const partial: Omit<World, "base" | "readTemplate">[] = [];
@@ -495,21 +778,16 @@ export async function setupEnv(specs: readonly WorldSpec[] = WORLD_SPECS): Promi
       minDebt: f.params.minDebt,
     });
   }
-  const latest = await ethers.provider.getBlock("latest");
-  const chain = new Chain(network.provider, BigInt(latest!.timestamp));
+  chain.now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
   // Refresh each feed and poke each market so that the base state is known exactly: the feed answer and its
   // updatedAt, and the stored price state (constant price so far, so ema = spot and variance = 0).
   const feeds: FeedState[] = [];
   const pokes: bigint[] = [];
   // A poke a variance-sample period after everything else also takes a variance sample, at a known time.
-  await chain.mine(VARIANCE_SAMPLE_SECONDS);
+  chain.advance(VARIANCE_SAMPLE_SECONDS);
   for (const w of partial) {
-    const fed = await chain.send(
-      w.deployer,
-      w.feed,
-      FEED.encodeFunctionData("updateAnswer", [INITIAL_ANSWER]),
-    );
-    const poked = await chain.send(w.deployer, w.market, MARKET.encodeFunctionData("updatePriceState"));
+    const fed = await chain.send(w.deployer, w.feed, encodeFeed("updateAnswer", [INITIAL_ANSWER]));
+    const poked = await chain.send(w.deployer, w.market, encodeMarket("updatePriceState"));
     ensure(fed.ok && poked.ok, "MODEL", "base set-up transaction failed");
     feeds.push({ answer: INITIAL_ANSWER, updatedAt: fed.timestamp, lastGood: INITIAL_ANSWER });
     pokes.push(poked.timestamp);
@@ -522,13 +800,11 @@ export async function setupEnv(specs: readonly WorldSpec[] = WORLD_SPECS): Promi
       await w.fixture.usdc.getAddress(),
       0n,
       w.borrowers,
-      0n,
       w.lenders,
     ]);
     const draft = { ...w, readTemplate } as World;
     const params = await readParams(chain, draft);
-    const allBorrowers = (1n << BigInt(w.borrowers.length)) - 1n;
-    const view = await readView(chain, draft, params.hardLtvBps, allBorrowers);
+    const view = await readView(chain, draft, params.hardLtvBps);
     const spot = w.fixture.priceFor(INITIAL_ANSWER);
     worlds.push({
       ...draft,
@@ -554,9 +830,8 @@ export async function setupEnv(specs: readonly WorldSpec[] = WORLD_SPECS): Promi
 
 /** Back to the base snapshot (and a fresh snapshot id, since reverting consumes it). */
 export async function resetEnv(env: Env): Promise<void> {
-  await env.chain.revert(env.snapshotId);
+  await env.chain.revert(env.snapshotId, env.baseTime);
   env.snapshotId = await env.chain.snapshot();
-  env.chain.now = env.baseTime;
 }
 
 // ================================================================ model
@@ -876,8 +1151,6 @@ interface ActionTx {
   exp: Expectation;
   /** The action reads the price when it succeeds (borrow, collateral withdrawal with debt, poke). */
   readsPrice?: boolean;
-  /** The borrower of a borrow attempt (who may owe afterwards). */
-  borrower?: number;
 }
 
 /**
@@ -888,7 +1161,7 @@ async function perform(m: Model, r: Real, tx: ActionTx): Promise<{ out: TxOutcom
   const prev = m.view;
   const out = await transact(m, r, tx.label, tx.from, r.world.market, tx.data, tx.exp);
   if (out.ok && tx.readsPrice) m.observePrice(out.timestamp);
-  const next = await settle(m, r, 0n, tx.borrower);
+  const next = await settle(m, r);
   if (!out.ok) {
     const id = m.oracleErrorAt(out.timestamp) !== undefined ? "INV-8" : "MODEL";
     checkUnchanged(id, prev, next, tx.label);
@@ -897,15 +1170,10 @@ async function perform(m: Model, r: Real, tx: ActionTx): Promise<{ out: TxOutcom
 }
 
 /**
- * Reads the view after an action, checks every invariant, and moves the model on. `borrower`: the account of a
- * borrow attempt (it may owe now).
+ * Reads the view after an action, checks every invariant, and moves the model on.
  */
-async function settle(m: Model, r: Real, badDebt = 0n, borrower?: number): Promise<View> {
-  let debtMask = 0n;
-  for (const [i, pos] of m.view.positions.entries()) {
-    if (pos.debt > 0n || i === borrower) debtMask |= 1n << BigInt(i);
-  }
-  const next = await readView(r.chain, r.world, m.params.hardLtvBps, debtMask);
+async function settle(m: Model, r: Real, badDebt = 0n): Promise<View> {
+  const next = await readView(r.chain, r.world, m.params.hardLtvBps);
   ensure(next.timestamp === r.chain.now, "MODEL", "view is not at the latest block");
   checkView(m, m.view, next, badDebt);
   m.view = next;
@@ -961,7 +1229,7 @@ class Deposit extends Action {
     const assets = (BigInt(this.centi) * w.debtUnit) / 100n;
     const who = w.lenders[this.lender];
     const exp = expectFrom([{ fails: m.paused, error: "ERC4626ExceededMaxDeposit" }]);
-    const data = MARKET.encodeFunctionData("deposit", [assets, who]);
+    const data = encodeMarket("deposit", [assets, who]);
     await perform(m, r, { label: this.toString(), from: who, data, exp });
   }
   toString(): string {
@@ -988,7 +1256,7 @@ class Withdraw extends Action {
       { fails: m.paused, error: "ERC4626ExceededMaxWithdraw" },
       { fails: assets > maxWithdraw ? "maybe" : false, error: "ERC4626ExceededMaxWithdraw" },
     ]);
-    const data = MARKET.encodeFunctionData("withdraw", [assets, who, who]);
+    const data = encodeMarket("withdraw", [assets, who, who]);
     await perform(m, r, { label: this.toString(), from: who, data, exp });
   }
   toString(): string {
@@ -1017,7 +1285,7 @@ class Redeem extends Action {
       { fails: shares > balance || above(shares, cashShares), error: "ERC4626ExceededMaxRedeem" },
       { fails: assetsOf(v, shares) <= 1n ? "maybe" : false, error: "MarketZeroAmount" },
     ]);
-    const data = MARKET.encodeFunctionData("redeem", [shares, who, who]);
+    const data = encodeMarket("redeem", [shares, who, who]);
     await perform(m, r, { label: this.toString(), from: who, data, exp });
   }
   toString(): string {
@@ -1046,7 +1314,7 @@ class SupplyCollateral extends Action {
     const w = r.world;
     const account = w.borrowers[this.borrower];
     const amount = (BigInt(this.milli) * w.collateralUnit) / 1000n;
-    const data = MARKET.encodeFunctionData("supplyCollateral", [account, amount]);
+    const data = encodeMarket("supplyCollateral", [account, amount]);
     // Needs no price, works while paused, and anyone may add collateral for anyone.
     await perform(m, r, {
       label: this.toString(),
@@ -1098,14 +1366,13 @@ class Borrow extends Action {
       { fails: above(m.params.minDebt, newDebt), error: "MarketDebtBelowMinimum" },
       { fails: above(newDebt, maxDebt), error: "MarketLtvTooHigh" },
     ]);
-    const data = MARKET.encodeFunctionData("borrow", [assets, account]);
+    const data = encodeMarket("borrow", [assets, account]);
     const tx = {
       label: this.toString(),
       from: account,
       data,
       exp,
       readsPrice: true,
-      borrower: this.borrower,
     };
     const { out, next } = await perform(m, r, tx);
     if (out.ok) checkMaxLtv(m, next, this.borrower, this.toString());
@@ -1154,7 +1421,7 @@ class Repay extends Action {
       { fails: assets < debt && above(minDebt, left), error: "MarketDebtBelowMinimum" },
       { fails: assets === debt ? "maybe" : false, error: "MarketDebtBelowMinimum" },
     ]);
-    const data = MARKET.encodeFunctionData("repay", [account, assets]);
+    const data = encodeMarket("repay", [account, assets]);
     await perform(m, r, { label: this.toString(), from: payerOf(w, this.payer, account), data, exp });
   }
   toString(): string {
@@ -1188,7 +1455,7 @@ class WithdrawCollateral extends Action {
       { fails: oracleError !== undefined, error: oracleError ?? "", id: "INV-8" },
       { fails: priced && above(pos.debt, sdk.wadMulDown(valueAfter, maxLtv)), error: "MarketLtvTooHigh" },
     ]);
-    const data = MARKET.encodeFunctionData("withdrawCollateral", [amount, account]);
+    const data = encodeMarket("withdrawCollateral", [amount, account]);
     const { out, next } = await perform(m, r, {
       label: this.toString(),
       from: account,
@@ -1208,7 +1475,7 @@ class WithdrawCollateral extends Action {
 /** Sets the feed's answer (any int, possibly broken); the model follows. */
 async function setAnswer(m: Model, r: Real, answer: bigint): Promise<void> {
   const w = r.world;
-  const out = await r.chain.send(w.deployer, w.feed, FEED.encodeFunctionData("updateAnswer", [answer]));
+  const out = await r.chain.send(w.deployer, w.feed, encodeFeed("updateAnswer", [answer]));
   ensure(out.ok, "MODEL", "feed update reverted");
   m.feed = {
     answer,
@@ -1312,7 +1579,7 @@ class TimePasses extends Action {
     super();
   }
   protected async act(m: Model, r: Real): Promise<void> {
-    await r.chain.mine(BigInt(this.seconds));
+    r.chain.advance(BigInt(this.seconds));
     if (this.refresh) await setAnswer(m, r, m.feed.answer);
     if (this.poke) await poke(m, r);
     await settle(m, r);
@@ -1330,7 +1597,7 @@ class GoStale extends Action {
   }
   protected async act(m: Model, r: Real): Promise<void> {
     const age = r.chain.now - m.feed.updatedAt;
-    await r.chain.mine(sdk.max(1n, BigInt(FEED_HEARTBEAT) - age + BigInt(this.extra)));
+    r.chain.advance(sdk.max(1n, BigInt(FEED_HEARTBEAT) - age + BigInt(this.extra)));
     await settle(m, r);
   }
   toString(): string {
@@ -1343,7 +1610,7 @@ async function poke(m: Model, r: Real): Promise<TxOutcome> {
   const w = r.world;
   const oracleError = m.oracleErrorAt(r.chain.now + 1n);
   const exp = expectFrom([{ fails: oracleError !== undefined, error: oracleError ?? "", id: "INV-8" }]);
-  const data = MARKET.encodeFunctionData("updatePriceState");
+  const data = encodeMarket("updatePriceState");
   const out = await transact(m, r, "updatePriceState()", w.keeperEOA, w.market, data, exp);
   if (out.ok) m.observePrice(out.timestamp);
   return out;
@@ -1431,13 +1698,13 @@ interface DecodedStep {
   badDebt: bigint;
 }
 
-async function decodeStep(r: Real, hash: string, keeper: string): Promise<DecodedStep> {
+function decodeStep(r: Real, tx: TxOutcome, keeper: string): DecodedStep {
   let attempted: { before: StepContextWords; outcome: StepOutcomeWords; revertData: string } | undefined;
   let stepped: sdk.StepPlan | undefined;
   let badDebt = 0n;
   let badDebtEvents = 0;
   const market = r.world.market.toLowerCase();
-  for (const log of await r.chain.logs(hash)) {
+  for (const log of tx.logs) {
     const from = log.address.toLowerCase();
     if (from === keeper.toLowerCase() && log.topics[0] === TOPIC.stepAttempted) {
       attempted = decodeEventData(STEP_ATTEMPTED, log.data);
@@ -1504,9 +1771,9 @@ async function keeperStep(m: Model, r: Real, req: StepRequest): Promise<bigint> 
     boolean,
     boolean,
   ];
-  const tx = await r.chain.send(w.keeperEOA, keeper, KEEPER.encodeFunctionData("attempt", args));
+  const tx = await r.chain.send(w.keeperEOA, keeper, encodeKeeper("attempt", args), true);
   ensure(tx.ok, "MODEL", "FuzzKeeper.attempt reverted", { error: decodeError(tx.revertData) });
-  const { ctx, out, revertData, stepped, badDebt } = await decodeStep(r, tx.hash, keeper);
+  const { ctx, out, revertData, stepped, badDebt } = decodeStep(r, tx, keeper);
   const ts = ctx.timestamp;
   const oracleError = m.oracleErrorAt(ts);
   // INV-8: the poke in the same transaction ran exactly when the oracle is usable.
@@ -1923,7 +2190,7 @@ class Wick extends Action {
   protected async act(m: Model, r: Real): Promise<void> {
     const before = m.feed.answer;
     await setAnswer(m, r, movedAnswer(m, -this.ppm));
-    if (this.holdSeconds > 0) await r.chain.mine(BigInt(this.holdSeconds));
+    if (this.holdSeconds > 0) r.chain.advance(BigInt(this.holdSeconds));
     const borrower = m.riskiest();
     const req = {
       keeper: this.keeper,
@@ -1970,7 +2237,7 @@ class KeeperBot extends Action {
     };
     let badDebt = 0n;
     for (let i = 0; i < this.rounds; i++) {
-      await r.chain.mine(BigInt(this.intervalSeconds));
+      r.chain.advance(BigInt(this.intervalSeconds));
       // A live feed posts at least once per heartbeat (the price itself does not move here).
       if (r.chain.now + 2n - m.feed.updatedAt > BigInt(FEED_HEARTBEAT)) await setAnswer(m, r, m.feed.answer);
       badDebt += await keeperStep(m, r, req);
@@ -1994,10 +2261,10 @@ class SetPaused extends Action {
   }
   protected async act(m: Model, r: Real): Promise<void> {
     const w = r.world;
-    const data = this.pause ? MARKET.encodeFunctionData("pause") : MARKET.encodeFunctionData("unpause");
+    const data = this.pause ? encodeMarket("pause") : encodeMarket("unpause");
     await transact(m, r, this.toString(), w.guardian, w.market, data, OK);
     m.paused = this.pause;
-    const raw = await r.chain.call(w.market, MARKET.encodeFunctionData("paused"));
+    const raw = await r.chain.call(w.market, encodeMarket("paused"));
     ensure(BigInt(raw) === (this.pause ? 1n : 0n), "MODEL", `paused() is not ${this.pause}`);
     await settle(m, r);
   }
@@ -2095,15 +2362,7 @@ class SetParams extends Action {
   protected async act(m: Model, r: Real): Promise<void> {
     const w = r.world;
     const next = buildParams(this.draw, w.base.params, w.debtUnit);
-    await transact(
-      m,
-      r,
-      this.toString(),
-      w.admin,
-      w.market,
-      MARKET.encodeFunctionData("setParams", [next]),
-      OK,
-    );
+    await transact(m, r, this.toString(), w.admin, w.market, encodeMarket("setParams", [next]), OK);
     m.params = next;
     m.stats.count(`params.${this.draw.preset}`);
     const stored = await readParams(r.chain, w);

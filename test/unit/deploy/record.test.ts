@@ -4,27 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildIndex, writeIndex } from "../../../src/deploy/record";
 import { REPO_ROOT } from "../../../scripts/lib/hardhat-node";
+import { placeholderRecord } from "../../helpers/records";
 
-const A = (n: number) => "0x" + n.toString(16).padStart(40, "0");
-const record = (network: string, chainId: number) => ({
-  network,
-  chainId,
-  deployer: A(1),
-  deploymentBlock: 5,
-  startBlock: 7,
-  addresses: {
-    market: A(2),
-    factory: A(3),
-    lens: A(4),
-    oracle: A(5),
-    rateModel: A(6),
-    collateralToken: A(7),
-    debtToken: A(8),
-    feed: A(9),
-    sequencerFeed: null,
-  },
-  contracts: {},
-});
+const record = (network: string, chainId: number) => placeholderRecord(network, chainId);
 
 describe("src/deploy/record: deployments/index.json", () => {
   let dir: string;

@@ -1,28 +1,14 @@
 import { expect } from "chai";
 import { verificationJobs } from "../../../src/deploy/verify";
 import { parseDeploymentRecord } from "../../../src/sdk/deployment";
+import { placeholderAddress, placeholderRecord } from "../../helpers/records";
 
-const A = (n: number) => "0x" + n.toString(16).padStart(40, "0");
+const A = placeholderAddress;
 
 describe("src/deploy/verify", () => {
   it("submits each recorded contract with its fully qualified name and constructor arguments", () => {
     const record = parseDeploymentRecord({
-      network: "sepolia",
-      chainId: 11_155_111,
-      deployer: A(1),
-      deploymentBlock: 8,
-      startBlock: 10,
-      addresses: {
-        market: A(2),
-        factory: A(3),
-        lens: A(4),
-        oracle: A(5),
-        rateModel: A(6),
-        collateralToken: A(7),
-        debtToken: A(8),
-        feed: A(9),
-        sequencerFeed: null,
-      },
+      ...placeholderRecord("sepolia", 11_155_111, { deploymentBlock: 8, startBlock: 10 }),
       contracts: {
         CollateralToken: {
           contract: "MockERC20",

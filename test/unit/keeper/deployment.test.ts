@@ -2,27 +2,14 @@ import { expect } from "chai";
 import { keeperSettingsFromDeployment } from "../../../src/keeper/deployment";
 import { resolveConfig } from "../../../src/keeper/config";
 import type { DeploymentRecord } from "../../../src/sdk/deployment";
+import { placeholderRecord } from "../../helpers/records";
 
-const A = (n: number) => "0x" + n.toString(16).padStart(40, "0");
-const record = (network: string, chainId: number): DeploymentRecord => ({
-  network,
-  chainId,
-  deployer: A(1),
-  deploymentBlock: 1200,
-  startBlock: 1234,
-  addresses: {
-    market: A(2),
-    factory: "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707",
-    lens: A(4),
-    oracle: A(5),
-    rateModel: A(6),
-    collateralToken: A(7),
-    debtToken: A(8),
-    feed: A(9),
-    sequencerFeed: null,
-  },
-  contracts: {},
-});
+const record = (network: string, chainId: number): DeploymentRecord =>
+  placeholderRecord(network, chainId, {
+    deploymentBlock: 1200,
+    startBlock: 1234,
+    addresses: { factory: "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707" },
+  });
 
 describe("keeper settings from a deployment record", () => {
   it("takes the factory, start block and a known network's name", () => {

@@ -285,7 +285,12 @@ async function main(): Promise<void> {
   ];
   const total =
     names.reduce((s, n) => s + pathsOf(n).length * file.scenarios[n].depths.length * POLICIES.length, 0) +
-    (tradeoff ? (tradeoff.confirmDelaySeconds.length + FILTERED_POLICIES.length * 2) * 2 : 0);
+    (tradeoff
+      ? tradeoffRuns(
+          tradeoff,
+          (n, depth) => names.includes(n) && file.scenarios[n].depths.includes(depth),
+        ).filter((r) => !r.reused).length * 2
+      : 0);
   const flags = [
     args.paths !== undefined ? ` --paths ${args.paths}` : "",
     args.tick !== undefined ? ` --tick ${args.tick}` : "",
@@ -296,8 +301,10 @@ async function main(): Promise<void> {
   const progress = new Progress(total);
   const allTargets: { scenario: string; results: TargetResult[] }[] = [];
   const summaries: string[] = [];
+  const done = new Map<string, ScenarioRuns>();
   for (const name of names) {
     const runs = await runScenario(w, name, file.scenarios[name], pathsOf(name), progress);
+    done.set(name, runs);
     const command = `npm run simulate -- ${args.all ? "--all" : `--scenario ${name}`}${flags}`;
     const results = await writeScenarioReport(join(args.out, name), runs, w, defaults, command);
     allTargets.push({ scenario: name, results });
@@ -307,7 +314,7 @@ async function main(): Promise<void> {
       );
     }
   }
-  if (tradeoff) summaries.push(await runTradeoff(w, file, defaults, args, progress, flags));
+  if (tradeoff) summaries.push(await runTradeoff(w, file, defaults, args, progress, flags, done));
   progress.end();
   process.stdout.write(summaries.join("\n") + "\n\nTargets for our defaults:\n");
   for (const { scenario, results } of allTargets) {
@@ -323,6 +330,35 @@ async function main(): Promise<void> {
 /** The other schedules the trade-off report also runs with and without our wick filter. */
 const FILTERED_POLICIES = ["fixed50", "linear"] as const;
 
+type TradeoffSpec = ReturnType<typeof loadScenarios>["tradeoff"];
+
+/** One run of the trade-off report: a policy with the wick filter's delay set to `confirm` seconds. */
+interface TradeoffRun {
+  policy: PolicyName;
+  confirm: number;
+  /** The scenario runs of `--all` already hold this run (the policy at its own parameters). */
+  reused: boolean;
+}
+
+/**
+ * The trade-off report's runs, each made in the wick and in the crash: ours at every delay, then the 50 % close
+ * factor and the linear schedule without a filter and behind our default one. A run whose parameters are the
+ * policy's own, in a scenario that `--all` has just run, is taken from that run instead of being made again.
+ */
+function tradeoffRuns(spec: TradeoffSpec, ran: (scenario: string, depth: string) => boolean): TradeoffRun[] {
+  const def = defaultMarketParams().confirmDelaySeconds;
+  const both = ran(spec.wickScenario, spec.wickDepth) && ran(spec.crashScenario, spec.crashDepth);
+  const run = (policy: PolicyName, confirm: number) => ({
+    policy,
+    confirm,
+    reused: both && policyParams(policy).confirmDelaySeconds === confirm,
+  });
+  return [
+    ...spec.confirmDelaySeconds.map((confirm) => run("ours", confirm)),
+    ...FILTERED_POLICIES.flatMap((policy) => [0, def].map((confirm) => run(policy, confirm))),
+  ];
+}
+
 /**
  * Our policy with the wick filter's delay varied: recovered positions unwound in the wick against crash bad debt.
  * Then the 50 % close factor and the linear schedule, each with and without our default filter, to show what the
@@ -335,9 +371,9 @@ async function runTradeoff(
   args: Args,
   progress: Progress,
   flags: string,
+  done: ReadonlyMap<string, ScenarioRuns>,
 ): Promise<string> {
   const spec = file.tradeoff;
-  const rows: { confirm: number; recovered: number; wickLoss: number; badDebt: number }[] = [];
   const one = (n: string, depth: string) => {
     const s = { ...file.scenarios[n], depths: [depth] };
     return {
@@ -347,33 +383,29 @@ async function runTradeoff(
   };
   const wick = one(spec.wickScenario, spec.wickDepth);
   const crash = one(spec.crashScenario, spec.crashDepth);
-  for (const confirm of spec.confirmDelaySeconds) {
-    const params = () => ({ ...policyParams("ours"), confirmDelaySeconds: confirm });
-    const a = await runScenario(w, spec.wickScenario, wick.s, wick.paths, progress, params, ["ours"]);
-    const b = await runScenario(w, spec.crashScenario, crash.s, crash.paths, progress, params, ["ours"]);
-    const am = a.metrics[spec.wickDepth].ours[0];
-    rows.push({
-      confirm,
-      recovered: am.recoveredUnwound,
-      wickLoss: am.borrowerLossUsd,
-      badDebt: b.metrics[spec.crashDepth].ours[0].badDebtUsd,
-    });
+  /** A policy's metrics in the wick and the crash: from the scenario runs, or run here. */
+  const measure = async ({ policy, confirm, reused }: TradeoffRun) => {
+    if (reused) {
+      return {
+        wick: done.get(spec.wickScenario)!.metrics[spec.wickDepth][policy][0],
+        crash: done.get(spec.crashScenario)!.metrics[spec.crashDepth][policy][0],
+      };
+    }
+    const params = () => ({ ...policyParams(policy), confirmDelaySeconds: confirm });
+    const a = await runScenario(w, spec.wickScenario, wick.s, wick.paths, progress, params, [policy]);
+    const b = await runScenario(w, spec.crashScenario, crash.s, crash.paths, progress, params, [policy]);
+    return { wick: a.metrics[spec.wickDepth][policy][0], crash: b.metrics[spec.crashDepth][policy][0] };
+  };
+  const rows: { confirm: number; recovered: number; wickLoss: number; badDebt: number }[] = [];
+  const others: { policy: PolicyName; confirm: number; recovered: number; badDebt: number }[] = [];
+  const ran = (n: string, depth: string) => done.get(n)?.scenario.depths.includes(depth) ?? false;
+  for (const run of tradeoffRuns(spec, ran)) {
+    const m = await measure(run);
+    const figures = { confirm: run.confirm, recovered: m.wick.recoveredUnwound, badDebt: m.crash.badDebtUsd };
+    if (run.policy === "ours") rows.push({ ...figures, wickLoss: m.wick.borrowerLossUsd });
+    else others.push({ policy: run.policy, ...figures });
   }
   const def = defaultMarketParams().confirmDelaySeconds;
-  const others: { policy: PolicyName; confirm: number; recovered: number; badDebt: number }[] = [];
-  for (const policy of FILTERED_POLICIES) {
-    for (const confirm of [0, def]) {
-      const params = () => ({ ...policyParams(policy), confirmDelaySeconds: confirm });
-      const a = await runScenario(w, spec.wickScenario, wick.s, wick.paths, progress, params, [policy]);
-      const b = await runScenario(w, spec.crashScenario, crash.s, crash.paths, progress, params, [policy]);
-      others.push({
-        policy,
-        confirm,
-        recovered: a.metrics[spec.wickDepth][policy][0].recoveredUnwound,
-        badDebt: b.metrics[spec.crashDepth][policy][0].badDebtUsd,
-      });
-    }
-  }
   const dir = join(args.out, "wick-filter");
   mkdirSync(dir, { recursive: true });
   const lines = [

@@ -59,6 +59,7 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
   let borrowers: string[];
   const dirs: string[] = [];
   const pageErrors: string[] = [];
+  const browserLog: string[] = [];
 
   before(async function () {
     if (!existsSync(CHROMIUM)) {
@@ -93,6 +94,16 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.on("pageerror", (error) => pageErrors.push(error.message));
+    // Kept for failure reports: what the browser logged and which requests failed (outcome() prints them).
+    page.on("console", (m) => {
+      if (m.type() === "error" || m.type() === "warning") browserLog.push(`console.${m.type()}: ${m.text()}`);
+    });
+    page.on("requestfailed", (r) =>
+      browserLog.push(`failed ${r.method()} ${r.url()}: ${r.failure()?.errorText}`),
+    );
+    page.on("response", (r) => {
+      if (r.status() >= 400) browserLog.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`);
+    });
   });
 
   after(async () => {
@@ -120,6 +131,40 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
       [testid, latest] as const,
       { timeout: 30_000 },
     );
+  }
+  /**
+   * Waits for the outcome of an action's Send: "Done." or its decoded error, in the action's result panel. On a
+   * timeout the failure says what the page showed instead (preview, result, page errors) and saves a screenshot.
+   */
+  async function outcome(id: string, timeout = 60_000): Promise<string> {
+    const result = page.getByTestId(`${id}-result`);
+    const settled = result.getByTestId(`${id}-done`).or(result.getByTestId(`${id}-error`));
+    try {
+      await settled.first().waitFor({ timeout });
+    } catch (error) {
+      await screenshot(`timeout-${id}`).catch(() => undefined);
+      const shown = async (testid: string) =>
+        (
+          (await page
+            .getByTestId(testid)
+            .first()
+            .textContent({ timeout: 1_000 })
+            .catch(() => null)) ?? "(none)"
+        )
+          .replace(/\s+/g, " ")
+          .trim();
+      throw new Error(
+        [
+          `${id}: no outcome after ${timeout} ms (${(error as Error).message.split("\n")[0]})`,
+          `preview: ${await shown(`${id}-preview`)}`,
+          `result: ${await shown(`${id}-result`)}`,
+          `page errors: ${pageErrors.join(" | ") || "none"}`,
+          `browser log (last 10): ${browserLog.slice(-10).join(" | ") || "none"}`,
+          `node output (last 1,000 characters): ${node?.output().slice(-1_000) || "none"}`,
+        ].join("\n"),
+      );
+    }
+    return ((await settled.first().textContent()) ?? "").trim();
   }
   async function connectDevKey() {
     await page.getByTestId("dev-key").click();
@@ -183,8 +228,7 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
     await page.getByTestId("step-preview-button").click();
     await page.getByTestId("step-preview").getByText("previewLiquidationStep: Healthy").waitFor();
     await page.getByTestId("step-send").click();
-    await page.getByTestId("step-error").waitFor();
-    const error = await text("step-error");
+    const error = await outcome("step");
     expect(error).to.equal("Reverted: MarketStepNotAllowed(status: Healthy, nextAt: 0)");
     expect(error).not.to.match(/0x[0-9a-fA-F]{8,}/);
     await screenshot("3-refused-step");
@@ -197,8 +241,7 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
     await page.getByTestId("repay-preview-button").click();
     await page.getByTestId("repay-preview").getByText("The market will refuse this").waitFor();
     await page.getByTestId("repay-send").click();
-    await page.getByTestId("repay-error").waitFor({ timeout: 30_000 });
-    expect(await text("repay-error")).to.match(
+    expect(await outcome("repay")).to.match(
       /^Reverted: MarketDebtBelowMinimum\(debt: \d+, minDebt: 100000000\)$/,
     );
     await screenshot("4-refused-repay");
@@ -229,7 +272,7 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
     await page.getByTestId("step-preview-button").click();
     await page.getByTestId("step-preview").getByText("Ready, Soft zone").waitFor();
     await page.getByTestId("step-send").click();
-    await page.getByTestId("step-done").waitFor({ timeout: 60_000 });
+    expect(await outcome("step")).to.equal("Done.");
 
     const [event] = await market.queryFilter(market.filters.LiquidationStepped(account));
     expect(event, "the step's event").to.not.equal(undefined);
@@ -288,7 +331,7 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
       .getByText("collateral 10.0000 WETH → 15.0000 WETH")
       .waitFor();
     await page.getByTestId("collateral-send").click();
-    await page.getByTestId("collateral-done").waitFor({ timeout: 60_000 });
+    expect(await outcome("collateral")).to.equal("Done.");
     await waitForBlock("position-block");
     const st = await market.positionState(account);
     expect(st.collateral).to.equal(15n * 10n ** 18n);
@@ -301,8 +344,7 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
     await page.getByTestId("step-preview-button").click();
     await page.getByTestId("step-preview").getByText("previewLiquidationStep: Healthy").waitFor();
     await page.getByTestId("step-send").click();
-    await page.getByTestId("step-error").waitFor();
-    expect(await text("step-error")).to.equal("Reverted: MarketStepNotAllowed(status: Healthy, nextAt: 0)");
+    expect(await outcome("step")).to.equal("Reverted: MarketStepNotAllowed(status: Healthy, nextAt: 0)");
     await screenshot("7-injected-wallet");
   });
 

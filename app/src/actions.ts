@@ -4,8 +4,11 @@
  * allowance is short. Failures are shown decoded (errors.ts), never as hex.
  *
  * The keeper step is previewed with the contract's own `previewLiquidationStep(account, maxRepay)` and sent as
- * `liquidationStep(account, maxRepay = previewed repay, minSeized = previewed collateral − 1 %, "0x")`: the step
- * caps itself at what is allowed when it runs, and the minimum protects the keeper if the price moves meanwhile.
+ * `liquidationStep(account, maxRepay, minSeized = previewed collateral − 1 %, "0x")`: the step caps itself at what
+ * is allowed when it runs, and the minimum protects the keeper if the price moves meanwhile. With no amount
+ * entered, `maxRepay` is the previewed repay plus 1 % (`STEP_REPAY_HEADROOM_BPS`): interest accrues between the
+ * preview and the block the step runs in, and a step cut below its full size by the keeper's cap earns no tip.
+ * The market is approved for `maxRepay`, the most the step can pull.
  */
 import { parseUnits, type ContractTransactionResponse, type Provider, type Signer } from "ethers";
 import {
@@ -229,6 +232,9 @@ const prepareRepay: Prepare = async (ctx, amount) => {
   };
 };
 
+/** Headroom over the previewed repay when no amount is entered, bps: interest accrued until the step runs. */
+export const STEP_REPAY_HEADROOM_BPS = 100n;
+
 const prepareStep: Prepare = async (ctx, amount) => {
   const p = ctx.data();
   const maxRepay = amount ?? MAX_UINT256;
@@ -248,22 +254,27 @@ const prepareStep: Prepare = async (ctx, amount) => {
       },
     };
   }
-  const minSeized = preview.seized - preview.seized / 100n;
+  const minSeized = preview.seized - preview.seized / 100n; // rounds the 1 % down: the minimum rounds up
   const pays = preview.repaid - preview.tip;
+  // The keeper's own cap, or the previewed repay plus headroom (rounded down) so that the step still runs in full.
+  const sendRepay = amount ?? preview.repaid + (preview.repaid * STEP_REPAY_HEADROOM_BPS) / 10_000n;
   return {
     lines: [
       `previewLiquidationStep (max repay ${maxText}): Ready, ${zoneName(preview.zone)} zone`,
       `repays ${d(preview.repaid)} of the debt; you pay ${d(pays)} (the tip of ${d(preview.tip)} comes from reserves)`,
+      `sent with max repay ${d(sendRepay)}` +
+        (amount === null ? " (1 % over the preview for interest until it runs)" : "") +
+        `; the market is approved for that much`,
       `you receive ${c(preview.seized)} (incentive ${formatWadPercent(preview.incentiveWad)}); minimum accepted ${c(minSeized)}`,
       `LTV ${formatWadPercent(preview.ltvBeforeWad)} → ${formatWadPercent(preview.ltvAfterWad)}` +
         (preview.badDebt > 0n ? `; bad debt written off ${d(preview.badDebt)}` : ""),
       await balanceLine(ctx, p.debt),
-      `calls liquidationStep(${p.account}, ${preview.repaid}, ${minSeized}, 0x)`,
+      `calls liquidationStep(${p.account}, ${sendRepay}, ${minSeized}, 0x)`,
     ],
     async send(signer, log) {
-      await ensureAllowance(signer, p.debt, p.market.address, pays, log);
+      await ensureAllowance(signer, p.debt, p.market.address, sendRepay, log);
       const m = LendingMarket__factory.connect(p.market.address, signer);
-      await confirm(m.liquidationStep(p.account, preview.repaid, minSeized, "0x"), "liquidationStep", log);
+      await confirm(m.liquidationStep(p.account, sendRepay, minSeized, "0x"), "liquidationStep", log);
     },
   };
 };

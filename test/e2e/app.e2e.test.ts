@@ -249,6 +249,10 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
 
   it("after the price falls, a keeper step from the page appears in the history and chart with the new LTV", async () => {
     const account = borrowers[5];
+    // The development key (account #0) starts with no allowance, so that the page must approve what the step pulls.
+    const dev = hardhatAccount(0, provider);
+    const usdc = MockERC20__factory.connect(record.addresses.debtToken, dev);
+    await (await usdc.approve(record.addresses.market, 0n)).wait();
     // ETH / USD to $1,800 (LTV 82.2 %: soft zone), then time passes until the smoothed price confirms it.
     await confirmPrice(node!.url, record, 1_800n * 10n ** 8n, account);
     const ready = await market.positionState(account);
@@ -271,12 +275,30 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
     await connectDevKey();
     await page.getByTestId("step-preview-button").click();
     await page.getByTestId("step-preview").getByText("Ready, Soft zone").waitFor();
+    const call = /liquidationStep\(0x[0-9a-fA-F]{40}, (\d+), (\d+), 0x\)/.exec(await text("step-preview"));
+    expect(call, "the preview's call line").to.not.equal(null);
+    const [maxRepay, minSeized] = [BigInt(call![1]), BigInt(call![2])];
+    const balanceBefore = await usdc.balanceOf(dev);
     await page.getByTestId("step-send").click();
     expect(await outcome("step")).to.equal("Done.");
 
     const [event] = await market.queryFilter(market.filters.LiquidationStepped(account));
     expect(event, "the step's event").to.not.equal(undefined);
-    const { repaid, seized, ltvBeforeWad, ltvAfterWad } = event.args;
+    const { keeper, repaid, seized, tip, ltvBeforeWad, ltvAfterWad } = event.args;
+    // Sent with the previewed repay plus 1 % headroom, approved for exactly that: the step ran in full although
+    // interest had grown it since the preview, so it paid the keeper the tip, min(keeperTip, reserves), with
+    // reserves as they stood in the step (what is left after it plus the tip); the keeper paid the repay less the tip.
+    const [approval] = (
+      await usdc.queryFilter(usdc.filters.Approval(dev.address, record.addresses.market))
+    ).slice(-1);
+    expect(approval.args.value).to.equal(maxRepay);
+    expect(keeper).to.equal(dev.address);
+    expect(repaid <= maxRepay && seized >= minSeized).to.equal(true);
+    const [, , reservesAfter] = await market.accounting({ blockTag: event.blockNumber });
+    const { keeperTip } = await market.params();
+    expect(tip > 0n).to.equal(true);
+    expect(tip).to.equal(keeperTip < tip + reservesAfter ? keeperTip : tip + reservesAfter);
+    expect(balanceBefore - (await usdc.balanceOf(dev))).to.equal(repaid - tip);
     await waitForBlock("position-block");
     const history = page.getByTestId("history-step");
     expect(await history.count()).to.equal(1);

@@ -166,6 +166,12 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
     }
     return ((await settled.first().textContent()) ?? "").trim();
   }
+  /** Waits for the action to finish and requires "Done."; a failure shows the whole result panel (its log too). */
+  async function expectDone(id: string) {
+    const got = await outcome(id);
+    const panel = ((await page.getByTestId(`${id}-result`).textContent()) ?? "").replace(/\s+/g, " ");
+    expect(got, `${id} result panel: ${panel}`).to.equal("Done.");
+  }
   async function connectDevKey() {
     await page.getByTestId("dev-key").click();
     await page.getByTestId("dev-banner").waitFor();
@@ -280,7 +286,7 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
     const [maxRepay, minSeized] = [BigInt(call![1]), BigInt(call![2])];
     const balanceBefore = await usdc.balanceOf(dev);
     await page.getByTestId("step-send").click();
-    expect(await outcome("step")).to.equal("Done.");
+    await expectDone("step");
 
     const [event] = await market.queryFilter(market.filters.LiquidationStepped(account));
     expect(event, "the step's event").to.not.equal(undefined);
@@ -353,7 +359,7 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
       .getByText("collateral 10.0000 WETH → 15.0000 WETH")
       .waitFor();
     await page.getByTestId("collateral-send").click();
-    expect(await outcome("collateral")).to.equal("Done.");
+    await expectDone("collateral");
     await waitForBlock("position-block");
     const st = await market.positionState(account);
     expect(st.collateral).to.equal(15n * 10n ** 18n);

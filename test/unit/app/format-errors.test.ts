@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Interface, MaxUint256 } from "ethers";
+import { Interface, JsonRpcProvider, MaxUint256 } from "ethers";
 import { abis } from "../../../src/frontend";
 import { decodeRevert, describeError } from "../../../app/src/errors";
 import {
@@ -49,6 +49,20 @@ describe("app/src/errors", () => {
     const error = { code: "CALL_EXCEPTION", info: { error: { data: { data } } } };
     expect(describeError(error)).to.equal(
       `Reverted: ERC20InsufficientBalance(sender: ${holder}, balance: 5, needed: 7)`,
+    );
+  });
+
+  it("shows what the node said when ethers cannot map a JSON-RPC error (could not coalesce error)", () => {
+    const provider = new JsonRpcProvider("http://127.0.0.1:1", 31337, { staticNetwork: true });
+    const payload = { method: "eth_sendRawTransaction", params: ["0x02"], id: 7, jsonrpc: "2.0" as const };
+    const error = provider.getRpcError(payload, {
+      id: 7,
+      error: { code: -32603, message: "Internal error" },
+    });
+    provider.destroy();
+    expect(error.message).to.match(/^could not coalesce error/);
+    expect(describeError(error)).to.equal(
+      "The node refused the request: eth_sendRawTransaction: Internal error",
     );
   });
 

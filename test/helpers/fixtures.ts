@@ -1,21 +1,19 @@
 import type { AddressLike } from "ethers";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import type {
-  ChainlinkPriceOracle,
-  KinkedRateModel,
-  LendingMarket,
-  MarketFactory,
-  MarketLens,
-  MockERC20,
-  MockV3Aggregator,
-} from "../../typechain-types";
-// The two factories from their own modules: the typechain index loads every factory, seconds under ts-node for a
-// script such as npm run fuzz (type-only imports of the index cost nothing).
-import { ChainlinkPriceOracle__factory } from "../../typechain-types/factories/contracts/oracles/ChainlinkPriceOracle__factory";
+import type { LendingMarket } from "../../typechain-types";
+// The factory from its own module: the typechain index loads every factory, seconds under ts-node for a script
+// such as npm run fuzz (type-only imports of the index cost nothing).
 import { LendingMarket__factory } from "../../typechain-types/factories/contracts/core/LendingMarket__factory";
 import { defaultMarketParams, type MarketParamsInput } from "../../src/sdk/params";
 import type { MarketParamsStruct } from "../../typechain-types/contracts/core/LendingMarket";
+import {
+  deployLocalMarket,
+  deploySingleFeedOracle,
+  LOCAL_FEED_DECIMALS,
+  LOCAL_FEED_HEARTBEAT_SECONDS,
+  LOCAL_INITIAL_ANSWER,
+} from "../../scripts/lib/local-deployment";
 
 /** Plain-number view of MarketParams (bps, seconds, debt-token base units). */
 export type Params = MarketParamsInput;
@@ -27,10 +25,10 @@ export function toStruct(p: Params): MarketParamsStruct {
   return { ...p };
 }
 
-/** Oracle feed: ETH/USD-like, 8 decimals. */
-export const FEED_DECIMALS = 8;
-export const FEED_HEARTBEAT = 3_600;
-export const INITIAL_ANSWER = 2_000n * 10n ** 8n;
+/** Oracle feed: ETH/USD-like, 8 decimals (the local deployment's). */
+export const FEED_DECIMALS = LOCAL_FEED_DECIMALS;
+export const FEED_HEARTBEAT = LOCAL_FEED_HEARTBEAT_SECONDS;
+export const INITIAL_ANSWER = LOCAL_INITIAL_ANSWER;
 
 export interface MarketFixtureOptions {
   collateralDecimals?: number;
@@ -45,72 +43,26 @@ export interface MarketFixtureOptions {
 
 export const GRACE_PERIOD = 3_600;
 
-/** Tokens, a Chainlink mock feed, the oracle, a kinked rate model, the factory, one market, and a lens. */
+/**
+ * Tokens, a Chainlink mock feed, the oracle, a kinked rate model, the factory, one market, and a lens; the
+ * lender's deposit, and tokens and approvals for every user signer.
+ */
 export async function deployMarket(options: MarketFixtureOptions = {}) {
   const collateralDecimals = options.collateralDecimals ?? 18;
   const debtDecimals = options.debtDecimals ?? 6;
   const [deployer, admin, guardian, lender, alice, bob, carol, keeper, other] = await ethers.getSigners();
 
-  const weth = (await ethers.deployContract("MockERC20", [
-    "Wrapped Ether",
-    "WETH",
+  // The local deployment (scripts/lib/local-deployment.ts), with the admin and guardian roles on their own signers.
+  const d = await deployLocalMarket(deployer, {
     collateralDecimals,
-  ])) as unknown as MockERC20;
-  const usdc = (await ethers.deployContract("MockERC20", [
-    "USD Coin",
-    "USDC",
     debtDecimals,
-  ])) as unknown as MockERC20;
-  const feed = (await ethers.deployContract("MockV3Aggregator", [
-    FEED_DECIMALS,
-    INITIAL_ANSWER,
-  ])) as unknown as MockV3Aggregator;
-  let sequencerFeed: MockV3Aggregator | undefined;
-  if (options.sequencer) {
-    sequencerFeed = (await ethers.deployContract("MockV3Aggregator", [0, 0])) as unknown as MockV3Aggregator;
-    const now = BigInt(await time.latest());
-    await sequencerFeed.updateRoundData(1, 0, now, now - 86_400n);
-  }
-  const oracle: ChainlinkPriceOracle = await new ChainlinkPriceOracle__factory(deployer).deploy(
-    weth,
-    usdc,
-    { feed, heartbeatSeconds: FEED_HEARTBEAT, minAnswer: 1n * 10n ** 8n, maxAnswer: 1_000_000n * 10n ** 8n },
-    { feed: ethers.ZeroAddress, heartbeatSeconds: 0, minAnswer: 0, maxAnswer: 0 },
-    sequencerFeed ? await sequencerFeed.getAddress() : ethers.ZeroAddress,
-    sequencerFeed ? GRACE_PERIOD : 0,
-  );
-  // 0 % base, 4 % at the 80 % kink, +60 % from the kink to 100 %.
-  const rateModel = (await ethers.deployContract("KinkedRateModel", [
-    0n,
-    ethers.parseEther("0.04"),
-    ethers.parseEther("0.6"),
-    ethers.parseEther("0.8"),
-  ])) as unknown as KinkedRateModel;
-
-  const params: Params = { ...defaultParams(debtDecimals), ...options.params };
-  const marketFactory = new LendingMarket__factory(deployer);
-  const factory = (await ethers.deployContract("MarketFactory", [
-    deployer.address,
-    ethers.keccak256(marketFactory.bytecode),
-  ])) as unknown as MarketFactory;
-  const config = {
-    collateralToken: weth,
-    debtToken: usdc,
-    oracle,
-    rateModel,
-    params: toStruct(params),
+    params: options.params,
     admin: admin.address,
     guardian: guardian.address,
-    name: "Gradual WETH/USDC",
-    symbol: "gWETH-USDC",
-  };
-  const marketAddress = await factory.createMarket.staticCall(marketFactory.bytecode, config);
-  await factory.createMarket(marketFactory.bytecode, config);
-  const market = LendingMarket__factory.connect(marketAddress, deployer) as LendingMarket;
-  const lens = (await ethers.deployContract("MarketLens")) as unknown as MarketLens;
+    sequencerGracePeriodSeconds: options.sequencer ? GRACE_PERIOD : undefined,
+  });
+  const { collateralToken: weth, debtToken: usdc, feed, market, collateralUnit, debtUnit } = d;
 
-  const collateralUnit = 10n ** BigInt(collateralDecimals);
-  const debtUnit = 10n ** BigInt(debtDecimals);
   for (const s of [lender, alice, bob, carol, keeper, other]) {
     await weth.mint(s.address, 1_000_000n * collateralUnit);
     await usdc.mint(s.address, 100_000_000n * debtUnit);
@@ -142,12 +94,12 @@ export async function deployMarket(options: MarketFixtureOptions = {}) {
     weth,
     usdc,
     feed,
-    oracle,
-    rateModel,
-    factory,
+    oracle: d.oracle,
+    rateModel: d.rateModel,
+    factory: d.factory,
     market,
-    lens,
-    params,
+    lens: d.lens,
+    params: d.params,
     collateralUnit,
     debtUnit,
     setAnswer,
@@ -170,19 +122,7 @@ export async function deploySiblingMarket(
   name: string,
   symbol: string,
 ): Promise<LendingMarket> {
-  const oracle = await new ChainlinkPriceOracle__factory(f.deployer).deploy(
-    collateral,
-    debt,
-    {
-      feed: f.feed,
-      heartbeatSeconds: FEED_HEARTBEAT,
-      minAnswer: 10n ** 8n,
-      maxAnswer: 1_000_000n * 10n ** 8n,
-    },
-    { feed: ethers.ZeroAddress, heartbeatSeconds: 0, minAnswer: 0, maxAnswer: 0 },
-    ethers.ZeroAddress,
-    0,
-  );
+  const oracle = await deploySingleFeedOracle(f.deployer, collateral, debt, f.feed);
   const code = new LendingMarket__factory(f.deployer).bytecode;
   const config = {
     collateralToken: collateral,

@@ -71,7 +71,8 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
       this.skip();
     }
     mkdirSync(ARTIFACTS, { recursive: true });
-    node = await startHardhatNode();
+    // The node logs every request (and any error it returns): a failure report ends with its last lines.
+    node = await startHardhatNode({ logging: true });
     const deployments = mkdtempSync(join(tmpdir(), "e2e-deployments-"));
     const userData = mkdtempSync(join(tmpdir(), "e2e-chromium-"));
     dirs.push(deployments, userData);
@@ -170,7 +171,10 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
   async function expectDone(id: string) {
     const got = await outcome(id);
     const panel = ((await page.getByTestId(`${id}-result`).textContent()) ?? "").replace(/\s+/g, " ");
-    expect(got, `${id} result panel: ${panel}`).to.equal("Done.");
+    const nodeLog = got === "Done." ? "" : (node?.output().slice(-3_000) ?? "");
+    expect(got, `${id} result panel: ${panel}\nnode output (last 3,000 characters):\n${nodeLog}`).to.equal(
+      "Done.",
+    );
   }
   async function connectDevKey() {
     await page.getByTestId("dev-key").click();

@@ -19,6 +19,8 @@ import {
   positionZone,
   StepStatus,
 } from "../../src/frontend";
+import type { ContractMethodArgs, TypedContractMethod } from "../../typechain-types/common";
+import { withHeadroom } from "../../src/keeper/txpolicy";
 import type { Connected } from "./chain";
 import { describeError } from "./errors";
 import { h } from "./dom";
@@ -145,6 +147,35 @@ function actionForm(
   );
 }
 
+/** Gas limit headroom over the node's estimate, bps: the keeper bot's default (`gasHeadroomBps`). */
+export const GAS_HEADROOM_BPS = 2_500;
+
+/**
+ * Sends `method(...args)` with a gas limit of the node's estimate plus headroom, and waits for it to be mined.
+ * Sent with the bare estimate (what ethers does for a key-holding signer), a liquidation step can run out of gas:
+ * the estimate is made a moment before the block the step runs in, and its gas depends on that block's time
+ * (interest, the smoothed price, a volatility sample falling due), by a few units to over a thousand.
+ * A call the market refuses fails here, at the estimate, with its decoded error.
+ */
+async function transact<A extends unknown[]>(
+  method: TypedContractMethod<A, unknown, "nonpayable">,
+  args: A,
+  what: string,
+  log: (l: string) => void,
+) {
+  const estimate = await method.estimateGas(...(args as ContractMethodArgs<A, "nonpayable">));
+  await confirm(
+    method(
+      ...([...args, { gasLimit: withHeadroom(estimate, GAS_HEADROOM_BPS) }] as ContractMethodArgs<
+        A,
+        "nonpayable"
+      >),
+    ),
+    what,
+    log,
+  );
+}
+
 async function confirm(tx: Promise<ContractTransactionResponse>, what: string, log: (l: string) => void) {
   const sent = await tx;
   log(`${what}: sent ${sent.hash}`);
@@ -163,8 +194,9 @@ async function ensureAllowance(
   const erc20 = ERC20__factory.connect(token.address, signer);
   const owner = await signer.getAddress();
   if ((await erc20.allowance(owner, market)) >= amount) return;
-  await confirm(
-    erc20.approve(market, amount),
+  await transact(
+    erc20.approve,
+    [market, amount],
     `approve ${formatAmount(amount, token.decimals, token.symbol)}`,
     log,
   );
@@ -197,7 +229,7 @@ const prepareSupply: Prepare = async (ctx, amount) => {
     async send(signer, log) {
       await ensureAllowance(signer, p.collateral, p.market.address, a, log);
       const market = LendingMarket__factory.connect(p.market.address, signer);
-      await confirm(market.supplyCollateral(p.account, a), "supplyCollateral", log);
+      await transact(market.supplyCollateral, [p.account, a], "supplyCollateral", log);
     },
   };
 };
@@ -227,7 +259,7 @@ const prepareRepay: Prepare = async (ctx, amount) => {
     async send(signer, log) {
       await ensureAllowance(signer, p.debt, p.market.address, a, log);
       const market = LendingMarket__factory.connect(p.market.address, signer);
-      await confirm(market.repay(p.account, a), "repay", log);
+      await transact(market.repay, [p.account, a], "repay", log);
     },
   };
 };
@@ -250,7 +282,7 @@ const prepareStep: Prepare = async (ctx, amount) => {
       warning: "The market will refuse this step; Send shows its error.",
       async send(signer, log) {
         const m = LendingMarket__factory.connect(p.market.address, signer);
-        await confirm(m.liquidationStep(p.account, maxRepay, 0n, "0x"), "liquidationStep", log);
+        await transact(m.liquidationStep, [p.account, maxRepay, 0n, "0x"], "liquidationStep", log);
       },
     };
   }
@@ -274,7 +306,7 @@ const prepareStep: Prepare = async (ctx, amount) => {
     async send(signer, log) {
       await ensureAllowance(signer, p.debt, p.market.address, sendRepay, log);
       const m = LendingMarket__factory.connect(p.market.address, signer);
-      await confirm(m.liquidationStep(p.account, sendRepay, minSeized, "0x"), "liquidationStep", log);
+      await transact(m.liquidationStep, [p.account, sendRepay, minSeized, "0x"], "liquidationStep", log);
     },
   };
 };

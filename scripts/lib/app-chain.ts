@@ -7,15 +7,34 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { HDNodeWallet, JsonRpcProvider, type Signer } from "ethers";
+import { HDNodeWallet, JsonRpcProvider, type Signer, type TransactionRequest } from "ethers";
 import { LendingMarket__factory, MockERC20__factory, MockV3Aggregator__factory } from "../../typechain-types";
 import { parseDeploymentRecord, type DeploymentRecord } from "../../src/sdk/deployment";
 import { BORROWERS, LENDERS } from "./demo";
+import { withHeadroom } from "../../src/keeper/txpolicy";
 import { HARDHAT_MNEMONIC, REPO_ROOT } from "./hardhat-node";
 
 /** What the development key (account #0) is given: debt tokens to repay and step with, and collateral. */
 export const DEV_DEBT_FUNDS = 1_000_000n;
 export const DEV_COLLATERAL_FUNDS = 100n;
+
+/** Gas headroom of LocalChainProvider's estimates, bps (the app's and the keeper bot's). */
+export const LOCAL_GAS_HEADROOM_BPS = 2_500;
+
+/**
+ * A JSON-RPC provider for the local node whose gas estimates carry 25 % headroom, so that the keys connected to it
+ * send with a margin. ethers sends a key's transaction with the bare estimate, made a moment before the block it
+ * lands in, and the market's gas depends on that block's time (interest, the smoothed price, a volatility sample
+ * falling due): a second later the bare estimate can be a few gas short.
+ */
+export class LocalChainProvider extends JsonRpcProvider {
+  constructor(rpcUrl: string) {
+    super(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  }
+  override async estimateGas(tx: TransactionRequest): Promise<bigint> {
+    return withHeadroom(await super.estimateGas(tx), LOCAL_GAS_HEADROOM_BPS);
+  }
+}
 
 export const hardhatAccount = (i: number, provider?: JsonRpcProvider): HDNodeWallet => {
   const wallet = HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
@@ -54,7 +73,7 @@ async function send(tx: Promise<{ wait(): Promise<unknown> }>): Promise<void> {
  * (#0) is given debt and collateral tokens. Returns the borrowers' addresses, in the demo's order.
  */
 export async function openDemoPositions(rpcUrl: string, record: DeploymentRecord): Promise<string[]> {
-  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const provider = new LocalChainProvider(rpcUrl);
   try {
     const a = record.addresses;
     const debtToken = MockERC20__factory.connect(a.debtToken, provider);
@@ -88,7 +107,7 @@ export async function openDemoPositions(rpcUrl: string, record: DeploymentRecord
 
 /** Sets the mock ETH / USD feed's answer (8 decimals) from account #0 (the deployer). */
 export async function setFeedAnswer(rpcUrl: string, record: DeploymentRecord, answer: bigint): Promise<void> {
-  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const provider = new LocalChainProvider(rpcUrl);
   try {
     const feed = MockV3Aggregator__factory.connect(record.addresses.feed, hardhatAccount(0, provider));
     await send(feed.updateAnswer(answer));
@@ -110,7 +129,7 @@ export async function confirmPrice(
   account: string,
   maxPokes = 40,
 ): Promise<number> {
-  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const provider = new LocalChainProvider(rpcUrl);
   try {
     const signer = hardhatAccount(0, provider);
     const feed = MockV3Aggregator__factory.connect(record.addresses.feed, signer);

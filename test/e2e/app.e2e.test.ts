@@ -25,6 +25,7 @@ import {
   confirmPrice,
   deployWithScripts,
   hardhatAccount,
+  LocalChainProvider,
   openDemoPositions,
 } from "../../scripts/lib/app-chain";
 import { buildApp, startAppServer, type AppServer } from "../../scripts/lib/app-server";
@@ -78,7 +79,7 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
     dirs.push(deployments, userData);
     record = await deployWithScripts(node.url, deployments);
     borrowers = await openDemoPositions(node.url, record);
-    provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    provider = new LocalChainProvider(node.url);
     market = LendingMarket__factory.connect(record.addresses.market, provider);
     // The suite runs against the static build (`npm run app:build`), what a team ships; one test below also loads
     // the page from the dev server that `npm run app` uses.

@@ -7,34 +7,15 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { HDNodeWallet, JsonRpcProvider, type Signer, type TransactionRequest } from "ethers";
+import { HDNodeWallet, type JsonRpcProvider, type Signer } from "ethers";
 import { LendingMarket__factory, MockERC20__factory, MockV3Aggregator__factory } from "../../typechain-types";
 import { parseDeploymentRecord, type DeploymentRecord } from "../../src/sdk/deployment";
 import { BORROWERS, LENDERS } from "./demo";
-import { withHeadroom } from "../../src/keeper/txpolicy";
-import { HARDHAT_MNEMONIC, REPO_ROOT } from "./hardhat-node";
+import { HARDHAT_MNEMONIC, LocalChainProvider, REPO_ROOT } from "./hardhat-node";
 
 /** What the development key (account #0) is given: debt tokens to repay and step with, and collateral. */
 export const DEV_DEBT_FUNDS = 1_000_000n;
 export const DEV_COLLATERAL_FUNDS = 100n;
-
-/** Gas headroom of LocalChainProvider's estimates, bps (the app's and the keeper bot's). */
-export const LOCAL_GAS_HEADROOM_BPS = 2_500;
-
-/**
- * A JSON-RPC provider for the local node whose gas estimates carry 25 % headroom, so that the keys connected to it
- * send with a margin. ethers sends a key's transaction with the bare estimate, made a moment before the block it
- * lands in, and the market's gas depends on that block's time (interest, the smoothed price, a volatility sample
- * falling due): a second later the bare estimate can be a few gas short.
- */
-export class LocalChainProvider extends JsonRpcProvider {
-  constructor(rpcUrl: string) {
-    super(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
-  }
-  override async estimateGas(tx: TransactionRequest): Promise<bigint> {
-    return withHeadroom(await super.estimateGas(tx), LOCAL_GAS_HEADROOM_BPS);
-  }
-}
 
 export const hardhatAccount = (i: number, provider?: JsonRpcProvider): HDNodeWallet => {
   const wallet = HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);

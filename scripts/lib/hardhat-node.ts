@@ -6,6 +6,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { JsonRpcProvider, type JsonRpcApiProviderOptions, type TransactionRequest } from "ethers";
+import { withHeadroom } from "../../src/keeper/txpolicy";
 
 /** The repository root (where hardhat.config.ts lives). */
 export const REPO_ROOT = join(__dirname, "..", "..");
@@ -143,4 +145,22 @@ export async function startHardhatNode(options: StartOptions = {}): Promise<Hard
   }
   if (!options.logging) await rpc(url, "hardhat_setLoggingEnabled", [false]);
   return { url, port, stop, output: () => output };
+}
+
+/** Gas headroom of LocalChainProvider's estimates, bps (the app's and the keeper bot's). */
+export const LOCAL_GAS_HEADROOM_BPS = 2_500;
+
+/**
+ * A JSON-RPC provider for the local node whose gas estimates carry 25 % headroom, so that the keys connected to it
+ * send with a margin. ethers sends a key's transaction with the bare estimate, made a moment before the block it
+ * lands in, and the market's gas depends on that block's time (interest, the smoothed price, a volatility sample
+ * falling due): a second later the bare estimate can be a few gas short.
+ */
+export class LocalChainProvider extends JsonRpcProvider {
+  constructor(rpcUrl: string, options: JsonRpcApiProviderOptions = {}) {
+    super(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1, ...options });
+  }
+  override async estimateGas(tx: TransactionRequest): Promise<bigint> {
+    return withHeadroom(await super.estimateGas(tx), LOCAL_GAS_HEADROOM_BPS);
+  }
 }

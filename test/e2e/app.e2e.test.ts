@@ -25,11 +25,15 @@ import {
   confirmPrice,
   deployWithScripts,
   hardhatAccount,
-  LocalChainProvider,
   openDemoPositions,
 } from "../../scripts/lib/app-chain";
 import { buildApp, startAppServer, type AppServer } from "../../scripts/lib/app-server";
-import { REPO_ROOT, startHardhatNode, type HardhatNode } from "../../scripts/lib/hardhat-node";
+import {
+  LocalChainProvider,
+  REPO_ROOT,
+  startHardhatNode,
+  type HardhatNode,
+} from "../../scripts/lib/hardhat-node";
 import { formatAmount, formatPrice, formatWadPercent, zoneName } from "../../app/src/format";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";

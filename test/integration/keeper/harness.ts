@@ -8,7 +8,12 @@ import { KeeperBot } from "../../../src/keeper/bot";
 import { resolveConfig } from "../../../src/keeper/config";
 import { createLogger } from "../../../src/keeper/log";
 import { StepStatus, Zone } from "../../../src/sdk/types";
-import { HARDHAT_MNEMONIC, startHardhatNode, type HardhatNode } from "../../../scripts/lib/hardhat-node";
+import {
+  HARDHAT_MNEMONIC,
+  LocalChainProvider,
+  startHardhatNode,
+  type HardhatNode,
+} from "../../../scripts/lib/hardhat-node";
 import {
   deployLocalMarket,
   type LocalDeployment,
@@ -31,10 +36,7 @@ export class NodeEnv {
 
   async start(port?: number): Promise<void> {
     this.node = await startHardhatNode({ port });
-    this.provider = new JsonRpcProvider(this.node.url, undefined, {
-      staticNetwork: true,
-      pollingInterval: 50,
-    });
+    this.provider = new LocalChainProvider(this.node.url, { pollingInterval: 50 });
     this.deployer = this.signer(0);
   }
 

@@ -92,16 +92,15 @@ export function describeError(error: unknown): string {
   const e = error as { code?: unknown; shortMessage?: string; message?: string; reason?: string };
   if (e?.code === "ACTION_REJECTED" || e?.code === 4001) return "Rejected in the wallet";
   if (typeof e?.reason === "string" && e.reason) return `Reverted: ${e.reason}`;
-  // A JSON-RPC error that ethers could not map to one of its own ("could not coalesce error"): what the node said.
-  const rpc = error as { code?: unknown; error?: { message?: unknown }; payload?: { method?: unknown } };
-  if (rpc?.code === "UNKNOWN_ERROR" && typeof rpc.error?.message === "string") {
-    const method = typeof rpc.payload?.method === "string" ? `${rpc.payload.method}: ` : "";
-    return `The node refused the request: ${method}${rpc.error.message}`.replace(
-      /0x[0-9a-fA-F]{64,}/g,
-      "0x…",
-    );
-  }
-  const message = e?.shortMessage ?? e?.message ?? String(error);
+  const message = nodeMessage(error) ?? e?.shortMessage ?? e?.message ?? String(error);
   // Never show long hex blobs (calldata, revert data) to people.
   return message.replace(/0x[0-9a-fA-F]{64,}/g, "0x…");
+}
+
+/** For a JSON-RPC error that ethers could not map to one of its own ("could not coalesce error"): what the node said. */
+function nodeMessage(error: unknown): string | undefined {
+  const rpc = error as { code?: unknown; error?: { message?: unknown }; payload?: { method?: unknown } };
+  if (rpc?.code !== "UNKNOWN_ERROR" || typeof rpc.error?.message !== "string") return undefined;
+  const method = typeof rpc.payload?.method === "string" ? `${rpc.payload.method}: ` : "";
+  return `The node refused the request: ${method}${rpc.error.message}`;
 }

@@ -20,7 +20,7 @@ import {
   StepStatus,
 } from "../../src/frontend";
 import type { ContractMethodArgs, TypedContractMethod } from "../../typechain-types/common";
-import { withHeadroom } from "../../src/keeper/txpolicy";
+import { DEFAULT_GAS_HEADROOM_BPS, withHeadroom } from "../../src/keeper/txpolicy";
 import type { Connected } from "./chain";
 import { describeError } from "./errors";
 import { h } from "./dom";
@@ -147,9 +147,6 @@ function actionForm(
   );
 }
 
-/** Gas limit headroom over the node's estimate, bps: the keeper bot's default (`gasHeadroomBps`). */
-export const GAS_HEADROOM_BPS = 2_500;
-
 /**
  * Sends `method(...args)` with a gas limit of the node's estimate plus headroom, and waits for it to be mined.
  * Sent with the bare estimate (what ethers does for a key-holding signer), a liquidation step can run out of gas:
@@ -166,7 +163,7 @@ async function transact<A extends unknown[]>(
   const estimate = await method.estimateGas(...(args as ContractMethodArgs<A, "nonpayable">));
   await confirm(
     method(
-      ...([...args, { gasLimit: withHeadroom(estimate, GAS_HEADROOM_BPS) }] as ContractMethodArgs<
+      ...([...args, { gasLimit: withHeadroom(estimate, DEFAULT_GAS_HEADROOM_BPS) }] as ContractMethodArgs<
         A,
         "nonpayable"
       >),

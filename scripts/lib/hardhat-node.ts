@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { JsonRpcProvider, type JsonRpcApiProviderOptions, type TransactionRequest } from "ethers";
-import { withHeadroom } from "../../src/keeper/txpolicy";
+import { DEFAULT_GAS_HEADROOM_BPS, withHeadroom } from "../../src/keeper/txpolicy";
 
 /** The repository root (where hardhat.config.ts lives). */
 export const REPO_ROOT = join(__dirname, "..", "..");
@@ -147,9 +147,6 @@ export async function startHardhatNode(options: StartOptions = {}): Promise<Hard
   return { url, port, stop, output: () => output };
 }
 
-/** Gas headroom of LocalChainProvider's estimates, bps (the app's and the keeper bot's). */
-export const LOCAL_GAS_HEADROOM_BPS = 2_500;
-
 /**
  * A JSON-RPC provider for the local node whose gas estimates carry 25 % headroom, so that the keys connected to it
  * send with a margin. ethers sends a key's transaction with the bare estimate, made a moment before the block it
@@ -161,6 +158,6 @@ export class LocalChainProvider extends JsonRpcProvider {
     super(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1, ...options });
   }
   override async estimateGas(tx: TransactionRequest): Promise<bigint> {
-    return withHeadroom(await super.estimateGas(tx), LOCAL_GAS_HEADROOM_BPS);
+    return withHeadroom(await super.estimateGas(tx), DEFAULT_GAS_HEADROOM_BPS);
   }
 }

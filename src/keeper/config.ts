@@ -5,6 +5,7 @@
  * Precedence: command line > environment > JSON file > defaults.
  */
 import { getAddress, isAddress } from "ethers";
+import { DEFAULT_GAS_HEADROOM_BPS } from "./txpolicy";
 
 /** Chains the keeper knows by name. `localhost` and `hardhat` are a local Hardhat node. */
 export const KNOWN_NETWORKS: Readonly<Record<string, number>> = {
@@ -125,7 +126,7 @@ export const DEFAULTS = {
   actOnHardZone: true,
   actOnBadDebt: true,
   gasPerStep: 250_000n,
-  gasHeadroomBps: 2_500,
+  gasHeadroomBps: DEFAULT_GAS_HEADROOM_BPS,
   minSeizedBps: 5_000,
   maxInFlight: 4,
   priorityFeeWei: 1_000_000_000n,

@@ -88,6 +88,13 @@ export function nextNonce(local: number | undefined, chainPending: number): numb
   return local === undefined || chainPending > local ? chainPending : local;
 }
 
+/**
+ * Default gas headroom over an estimate, bps: of the keeper bot (`gasHeadroomBps`), the reference app and the local
+ * chain tooling. A step's gas depends on the time of the block it lands in (interest, the smoothed price, a
+ * volatility sample falling due), and that block comes after the estimate.
+ */
+export const DEFAULT_GAS_HEADROOM_BPS = 2_500;
+
 /** Gas limit with headroom over an estimate, bps, rounded up. */
 export function withHeadroom(estimate: bigint, headroomBps: number): bigint {
   return mulDivUp(estimate, BPS + BigInt(headroomBps), BPS);

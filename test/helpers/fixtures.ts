@@ -6,13 +6,13 @@ import type { LendingMarket } from "../../typechain-types";
 // such as npm run fuzz (type-only imports of the index cost nothing).
 import { LendingMarket__factory } from "../../typechain-types/factories/contracts/core/LendingMarket__factory";
 import { defaultMarketParams, type MarketParamsInput } from "../../src/sdk/params";
-import type { MarketParamsStruct } from "../../typechain-types/contracts/core/LendingMarket";
 import {
   deployLocalMarket,
   deploySingleFeedOracle,
   LOCAL_FEED_DECIMALS,
   LOCAL_FEED_HEARTBEAT_SECONDS,
   LOCAL_INITIAL_ANSWER,
+  toParamsStruct,
 } from "../../scripts/lib/local-deployment";
 
 /** Plain-number view of MarketParams (bps, seconds, debt-token base units). */
@@ -21,9 +21,8 @@ export type Params = MarketParamsInput;
 /** The documented defaults (docs/MECHANISM.md), for a debt token of `debtDecimals`. */
 export const defaultParams = defaultMarketParams;
 
-export function toStruct(p: Params): MarketParamsStruct {
-  return { ...p };
-}
+/** MarketParams as the contract's struct (the local deployment's conversion). */
+export const toStruct = toParamsStruct;
 
 /** Oracle feed: ETH/USD-like, 8 decimals (the local deployment's). */
 export const FEED_DECIMALS = LOCAL_FEED_DECIMALS;

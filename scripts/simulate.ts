@@ -272,6 +272,10 @@ async function main(): Promise<void> {
   const names = args.all ? Object.keys(file.scenarios) : args.scenarios;
   for (const n of names) if (!(n in file.scenarios)) throw new Error(`no scenario ${n} in ${args.file}`);
   const tradeoff = args.all ? file.tradeoff : undefined;
+  // The trade-off report's runs, planned once: those the scenario runs below already make are taken from them.
+  const tradeoffPlan = tradeoff
+    ? tradeoffRuns(tradeoff, (n, depth) => names.includes(n) && file.scenarios[n].depths.includes(depth))
+    : [];
   const pathsOf = (n: string) =>
     scenarioPaths(n, file.scenarios[n], defaults.initialPrice, defaults.seed, {
       tickSeconds: args.tick,
@@ -285,12 +289,7 @@ async function main(): Promise<void> {
   ];
   const total =
     names.reduce((s, n) => s + pathsOf(n).length * file.scenarios[n].depths.length * POLICIES.length, 0) +
-    (tradeoff
-      ? tradeoffRuns(
-          tradeoff,
-          (n, depth) => names.includes(n) && file.scenarios[n].depths.includes(depth),
-        ).filter((r) => !r.reused).length * 2
-      : 0);
+    tradeoffPlan.filter((r) => !r.reused).length * 2;
   const flags = [
     args.paths !== undefined ? ` --paths ${args.paths}` : "",
     args.tick !== undefined ? ` --tick ${args.tick}` : "",
@@ -314,7 +313,8 @@ async function main(): Promise<void> {
       );
     }
   }
-  if (tradeoff) summaries.push(await runTradeoff(w, file, defaults, args, progress, flags, done));
+  if (tradeoff)
+    summaries.push(await runTradeoff(w, file, tradeoffPlan, defaults, args, progress, flags, done));
   progress.end();
   process.stdout.write(summaries.join("\n") + "\n\nTargets for our defaults:\n");
   for (const { scenario, results } of allTargets) {
@@ -367,10 +367,12 @@ function tradeoffRuns(spec: TradeoffSpec, ran: (scenario: string, depth: string)
 async function runTradeoff(
   w: World,
   file: ReturnType<typeof loadScenarios>,
+  plan: readonly TradeoffRun[],
   defaults: SimDefaults,
   args: Args,
   progress: Progress,
   flags: string,
+  /** The scenario runs just made, by scenario: where the plan's reused runs come from. */
   done: ReadonlyMap<string, ScenarioRuns>,
 ): Promise<string> {
   const spec = file.tradeoff;
@@ -398,8 +400,7 @@ async function runTradeoff(
   };
   const rows: { confirm: number; recovered: number; wickLoss: number; badDebt: number }[] = [];
   const others: { policy: PolicyName; confirm: number; recovered: number; badDebt: number }[] = [];
-  const ran = (n: string, depth: string) => done.get(n)?.scenario.depths.includes(depth) ?? false;
-  for (const run of tradeoffRuns(spec, ran)) {
+  for (const run of plan) {
     const m = await measure(run);
     const figures = { confirm: run.confirm, recovered: m.wick.recoveredUnwound, badDebt: m.crash.badDebtUsd };
     if (run.policy === "ours") rows.push({ ...figures, wickLoss: m.wick.borrowerLossUsd });

@@ -75,6 +75,12 @@ const config: HardhatUserConfig = {
         version: SOLC_VERSION,
         settings: { optimizer: { enabled: true, runs: 50 }, evmVersion: "cancun", viaIR: true },
       },
+      // Test-only: the fuzz campaign's batched reader keeps more values live than the legacy pipeline can hold
+      // on the stack without the optimizer, which is how solidity-coverage compiles legacy files (.solcover.js).
+      "contracts/mocks/FuzzHarness.sol": {
+        version: SOLC_VERSION,
+        settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun", viaIR: true },
+      },
     },
   },
   networks: {

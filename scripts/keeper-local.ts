@@ -1,12 +1,14 @@
 /**
  * The keeper against a local market, in one command:
  *
- *   ts-node --transpile-only scripts/keeper-local.ts [--positions 50] [--crash] [--port 8545] [--dry-run]
+ *   ts-node --transpile-only scripts/keeper-local.ts [--positions 50] [--crash] [--once] [--port 8545] [--dry-run]
  *
  * Starts `hardhat node` on 127.0.0.1 (unless --rpc-url points at a running one), deploys a market with
  * scripts/lib/local-deployment.ts from Hardhat account #0, supplies liquidity, opens positions at 60–74 % LTV,
  * and runs the keeper from account #1 (given 1,000,000 debt tokens) with its metrics on 127.0.0.1:9464.
  * `--crash` lowers the oracle price by 20 % a few seconds later, so the keeper has steps to take. Ctrl-C stops.
+ * `--once` runs a single pass instead (after the price drop, with `--crash`), prints its report as JSON on
+ * stdout and exits: a smoke test of the whole path from deployment to sent steps.
  */
 import { HDNodeWallet, JsonRpcProvider, NonceManager } from "ethers";
 import { KeeperBot } from "../src/keeper/bot";
@@ -19,7 +21,8 @@ const account = (i: number) => HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefin
 
 async function main() {
   const crash = process.argv.includes("--crash");
-  const args = parseCliArgs(process.argv.slice(2).filter((a) => a !== "--crash"));
+  const once = process.argv.includes("--once");
+  const args = parseCliArgs(process.argv.slice(2).filter((a) => a !== "--crash" && a !== "--once"));
   if (args.errors.length > 0) throw new Error(args.errors.join("\n"));
   const flags = args.overrides;
   const positions = Number(flags.positions ?? 50);
@@ -54,16 +57,21 @@ async function main() {
   });
   if (!result.ok) throw new Error(result.errors.join("\n"));
   const bot = new KeeperBot(result.config);
+  const lowerPrice = async () => {
+    await (await d.feed.connect(deployer).updateAnswer((LOCAL_INITIAL_ANSWER * 80n) / 100n)).wait();
+    console.error("oracle price lowered by 20 %");
+  };
+  if (once) {
+    if (crash) await lowerPrice();
+    const report = await bot.runPass();
+    console.log(JSON.stringify(report));
+    await bot.stop();
+    await node?.stop();
+    return;
+  }
   await bot.start();
 
-  const timer = crash
-    ? setTimeout(() => {
-        void d.feed
-          .connect(deployer)
-          .updateAnswer((LOCAL_INITIAL_ANSWER * 80n) / 100n)
-          .then(() => console.error("oracle price lowered by 20 %"));
-      }, 5_000)
-    : undefined;
+  const timer = crash ? setTimeout(() => void lowerPrice(), 5_000) : undefined;
 
   const shutdown = async () => {
     if (timer) clearTimeout(timer);

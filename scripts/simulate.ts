@@ -18,7 +18,8 @@ import {
   type Scenario,
   type SimDefaults,
 } from "../src/sim/scenarios";
-import { runPath, setupWorld, type RunResult, type World } from "../src/sim/engine";
+import { runPath, type RunResult } from "../src/sim/engine";
+import { setupWorld, type World } from "../src/sim/world";
 import { computeMetrics, wouldRecover, type RunMetrics } from "../src/sim/metrics";
 import { POLICIES, POLICY_LABELS, policyParams, type PolicyName } from "../src/sim/policies";
 import {

@@ -1,4 +1,4 @@
-/** Constant-product arithmetic of SimPool (same rounding) and the arbitrageurs' trade. Pure bigint/number. */
+/** Uniswap V2 swap arithmetic (its getAmountOut, the same rounding as the pair) and the arbitrageur's trade. Pure. */
 
 /** Output of a swap of `amountIn` into reserves (`reserveIn`, `reserveOut`) with the 0.3 % fee, rounded down. */
 export function amountOut(amountIn: bigint, reserveIn: bigint, reserveOut: bigint): bigint {

@@ -83,6 +83,20 @@ export function drawBorrowers(defaults: SimDefaults): PositionSpec[] {
   });
 }
 
+/** The borrowers whose LTV the charts follow: the closest to each of `samplePositionLtvs` at the start. */
+export function sampleIndices(specs: readonly PositionSpec[], defaults: SimDefaults): number[] {
+  const ltv0 = (p: PositionSpec) =>
+    Number(p.debt) / 1e6 / ((Number(p.collateral) / 1e18) * defaults.initialPrice);
+  const picks = defaults.samplePositionLtvs.map((target) => {
+    let best = 0;
+    specs.forEach((p, i) => {
+      if (Math.abs(ltv0(p) - target) < Math.abs(ltv0(specs[best]) - target)) best = i;
+    });
+    return best;
+  });
+  return [...new Set(picks)];
+}
+
 /** Feed answer (8 decimals) for a price in USD per token. */
 export function answerOf(usd: number): bigint {
   return BigInt(Math.round(usd * 10 ** FEED_DECIMALS));
@@ -157,15 +171,6 @@ async function deployWorld(
   // debt = normDebt x index rounded up, so this recovers normDebt (the index is 1 right after set-up).
   const normDebt = positions.map((s) => (s.debt * WAD) / indexWad);
   const rateWad = await d.rateModel.borrowRatePerSecondWad(cash, debtNow);
-  const samples = defaults.samplePositionLtvs.map((target) => {
-    let best = 0;
-    let bestGap = Infinity;
-    specs.forEach((p, i) => {
-      const ltv = Number(p.debt) / 1e6 / ((Number(p.collateral) / 1e18) * defaults.initialPrice);
-      if (Math.abs(ltv - target) < bestGap) [best, bestGap] = [i, Math.abs(ltv - target)];
-    });
-    return best;
-  });
   const startTime = await chain.latestTime();
   chain.at(startTime + 1);
   const lower = async (x: { getAddress(): Promise<string> }) => (await x.getAddress()).toLowerCase();
@@ -183,7 +188,7 @@ async function deployWorld(
     borrowers,
     normDebt,
     indexWad,
-    samples: [...new Set(samples)],
+    samples: sampleIndices(specs, defaults),
     ratePerSecond: Number(rateWad) / 1e18,
     startTime,
     snapshot: await chain.snapshot(),

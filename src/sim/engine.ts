@@ -31,7 +31,7 @@ import {
 } from "./calls";
 import type { Receipt } from "./chain";
 import { chooseStep } from "./keeper";
-import { amountOut, arbTrade } from "./pool-math";
+import { arbitrage } from "./pool-math";
 import type { PricePath } from "./scenarios";
 import { answerOf, COLLATERAL_DECIMALS, DEBT_DECIMALS, FEED_DECIMALS, type World } from "./world";
 
@@ -357,18 +357,14 @@ class Run {
         Number(this.pool.initialDebtReserve) * w.defaults.arbCapacityPerMinute * (this.path.tickSeconds / 60),
       ),
     );
-    const trade = arbTrade(this.poolC, this.poolD, ref * RAW_PER_USD, capacity);
-    if (trade) {
-      const out = trade.collateralIn
-        ? amountOut(trade.amountIn, this.poolC, this.poolD)
-        : amountOut(trade.amountIn, this.poolD, this.poolC);
-      if (out === 0n) this.count(SKIP.arbZeroOutput);
-      else {
-        if (trade.collateralIn) [this.poolC, this.poolD] = [this.poolC + trade.amountIn, this.poolD - out];
-        else [this.poolC, this.poolD] = [this.poolC - out, this.poolD + trade.amountIn];
-        this.arbCollateralNet += trade.collateralIn ? trade.amountIn : -out;
-        this.pendingArb.push(trade);
-      }
+    const arb = arbitrage(this.poolC, this.poolD, ref * RAW_PER_USD, capacity);
+    if (arb.kind === "zeroOutput") this.count(SKIP.arbZeroOutput);
+    else if (arb.kind === "trade") {
+      const { trade, out } = arb;
+      if (trade.collateralIn) [this.poolC, this.poolD] = [this.poolC + trade.amountIn, this.poolD - out];
+      else [this.poolC, this.poolD] = [this.poolC - out, this.poolD + trade.amountIn];
+      this.arbCollateralNet += trade.collateralIn ? trade.amountIn : -out;
+      this.pendingArb.push(trade);
     }
 
     // 3. The keeper plans only when some position is within 1 % of the soft zone at the oracle price (estimated

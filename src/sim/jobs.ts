@@ -48,7 +48,7 @@ export interface JobFailure {
 export function describeFailure(job: Job, f: JobFailure): string {
   return (
     `run failed: scenario ${job.path.name}, policy ${job.policy}, ${job.depth} pool, seed ${job.seed}, ` +
-    `gas ${job.gasPriceGwei} gwei, tick ${f.tick} (${f.seconds} s): ${f.message}`
+    `gas ${job.gasPriceGwei} gwei, ${f.tick < 0 ? "before the first tick" : `tick ${f.tick} (${f.seconds} s)`}: ${f.message}`
   );
 }
 

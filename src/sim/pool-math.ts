@@ -42,3 +42,24 @@ export function arbTrade(
   }
   return null;
 }
+
+/** The arbitrageur's move in one tick: nothing (inside the band), a trade and its output, or a trade not sent. */
+export type ArbDecision =
+  | { kind: "none" }
+  | { kind: "trade"; trade: ArbTrade; out: bigint }
+  /** The trade's output rounds to zero: the pair would refuse it (UniswapV2: INSUFFICIENT_OUTPUT_AMOUNT). */
+  | { kind: "zeroOutput"; trade: ArbTrade };
+
+export function arbitrage(
+  reserveCollateral: bigint,
+  reserveDebt: bigint,
+  refRaw: number,
+  capacityDebt: bigint,
+): ArbDecision {
+  const trade = arbTrade(reserveCollateral, reserveDebt, refRaw, capacityDebt);
+  if (trade === null) return { kind: "none" };
+  const out = trade.collateralIn
+    ? amountOut(trade.amountIn, reserveCollateral, reserveDebt)
+    : amountOut(trade.amountIn, reserveDebt, reserveCollateral);
+  return out === 0n ? { kind: "zeroOutput", trade } : { kind: "trade", trade, out };
+}

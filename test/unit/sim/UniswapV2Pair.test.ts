@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { MockERC20 } from "../../../typechain-types";
-import { amountOut, arbTrade } from "../../../src/sim/pool-math";
+import { amountOut, arbitrage, arbTrade } from "../../../src/sim/pool-math";
 import { deployUniswapV2Pair, UNISWAP_V2_PAIR_RUNTIME_CODE } from "../../../src/sim/uniswap-v2";
 
 const ETH = 10n ** 18n;
@@ -102,5 +102,24 @@ describe("simulator pool: the Uniswap V2 pair from @uniswap/v2-core", function (
     expect(down.collateralIn).to.equal(true);
     expect(Number(down.amountIn) / 1e18).to.be.closeTo(5.251, 0.0001);
     expect(arbTrade(100n * ETH, 200_000n * USDC, raw(2004), 10n ** 30n)).to.equal(null);
+  });
+
+  it("arbitrage: a trade whose output rounds to zero is marked, not sent (the pair would refuse it)", function () {
+    // The pool a hair outside the band: the reference 1e-12 below the pool's price less the fee. The sale that
+    // moves it back is sqrt(k / target) - R = 100e18 x (sqrt(1 + 1e-12) - 1) ≈ 5e7 wei, worth 5e7 x 2e-9 x 0.997
+    // ≈ 0.1 units of USDC: zero after rounding down.
+    const edge = ((200_000 * 1e6) / (100 * 1e18)) * 0.997 * (1 - 1e-12);
+    const d = arbitrage(100n * ETH, 200_000n * USDC, edge, 10n ** 30n);
+    expect(d.kind).to.equal("zeroOutput");
+    if (d.kind !== "zeroOutput") return;
+    expect(d.trade.collateralIn).to.equal(true);
+    expect(Number(d.trade.amountIn)).to.be.closeTo(5e7, 1e5);
+    expect(amountOut(d.trade.amountIn, 100n * ETH, 200_000n * USDC)).to.equal(0n);
+    // Further out, the same direction pays: a trade, with the pair's own output.
+    const far = arbitrage(100n * ETH, 200_000n * USDC, (2e9 / 1e18) * 0.99, 10n ** 30n);
+    expect(far.kind).to.equal("trade");
+    if (far.kind === "trade")
+      expect(far.out).to.equal(amountOut(far.trade.amountIn, 100n * ETH, 200_000n * USDC));
+    expect(arbitrage(100n * ETH, 200_000n * USDC, 2e-9, 10n ** 30n)).to.deep.equal({ kind: "none" });
   });
 });

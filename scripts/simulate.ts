@@ -24,7 +24,7 @@ import {
   type ScenarioFile,
   type SimDefaults,
 } from "../src/sim/scenarios";
-import { checkPathPrices } from "../src/sim/validate";
+import { checkPathPrices, ScenarioFileError } from "../src/sim/validate";
 import { describeFailure, type Job, type JobOutput, type JobResult } from "../src/sim/jobs";
 import { runJobs } from "../src/sim/workers";
 import { POLICIES, policyParams, type PolicyName } from "../src/sim/policies";
@@ -407,6 +407,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
+  // A bad scenario file: its one-line message naming the field; anything else with its stack.
+  console.error(e instanceof ScenarioFileError ? e.message : e);
   process.exitCode = 1;
 });

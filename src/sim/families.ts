@@ -211,14 +211,14 @@ export function familyTargets(
           measured,
           judged(o <= seedStat(runs.linear, bad).mean + 0.5),
         );
-        if (cell.fallSeconds! >= 3600) {
-          const fixed = seedStat(runs.fixed50, bad).mean;
+        const fixed = seedStat(runs.fixed50, bad).mean;
+        if (fixed < 0.5) {
+          push("zero bad debt where the 50 % close factor has none", measured, judged(o < 0.5));
+        } else if (cell.fallSeconds! >= 3600) {
           push(
-            fixed < 0.5
-              ? "zero bad debt where the 50 % close factor has none (falls of 60 min or more)"
-              : "bad debt ≤ the 50 % close factor's (falls of 60 min or more)",
+            "bad debt ≤ the 50 % close factor's (falls of 60 min or more)",
             measured,
-            judged(fixed < 0.5 ? o < 0.5 : o <= fixed + 0.5),
+            judged(o <= fixed + 0.5),
           );
         }
         if (depth === "deep") {

@@ -5,6 +5,7 @@
  */
 import { ethers, network } from "hardhat";
 import type { Signer } from "ethers";
+import type { HttpNetworkConfig } from "hardhat/types";
 import { KinkedRateModel__factory } from "../../typechain-types/factories/contracts/core/KinkedRateModel__factory";
 import { SimArbitrageur__factory } from "../../typechain-types/factories/contracts/sim/SimArbitrageur.sol/SimArbitrageur__factory";
 import { SimKeeper__factory } from "../../typechain-types/factories/contracts/sim/SimKeeper__factory";
@@ -13,6 +14,7 @@ import { createPositions, supplyLiquidity, type PositionSpec } from "../../scrip
 import { WAD } from "../sdk/math";
 import { atFixedPace, SimChain, type Backend } from "./chain";
 import { readPositions } from "./calls";
+import { HttpRpc } from "./http-rpc";
 import { Rng } from "./rng";
 import type { SimDefaults } from "./scenarios";
 import { deployUniswapV2Pair } from "./uniswap-v2";
@@ -125,7 +127,10 @@ export async function setupWorld(
   options: WorldOptions = {},
 ): Promise<World> {
   const backend = selectedBackend();
-  const chain = await SimChain.connect(network.provider, backend);
+  // The tick loop talks to anvil over its own lean connection (src/sim/http-rpc.ts); set-up goes through ethers.
+  const rpc =
+    backend === "anvil" ? new HttpRpc(new URL((network.config as HttpNetworkConfig).url)) : network.provider;
+  const chain = await SimChain.connect(rpc, backend);
   const start = Math.max(SIM_EPOCH_SECONDS, (await chain.latestTime()) + 1);
   const provider = network.provider as unknown as {
     send(method: string, params?: unknown[]): Promise<unknown>;

@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
+import { SimKeeper__factory } from "../../../typechain-types";
+import { calldata } from "../../../src/sim/calls";
 import { familyCells } from "../../../src/sim/families";
 import { ScenarioFileError, validateScenarioFile } from "../../../src/sim/validate";
 
@@ -118,5 +120,22 @@ describe("simulator: scenario files are validated before anything runs", () => {
     expect(crashes[7].name).to.equal("crashes/30pct-1800s-1gwei");
     expect(crashes[3].scenario.durationSeconds).to.equal(2700 + 10800);
     expect(familyCells(f, "monte-carlo").map((c) => c.name)).to.deep.equal(["mc80", "mc150"]);
+  });
+});
+
+describe("simulator: hand-written calldata", () => {
+  it("SimKeeper.run calldata equals the generic ABI coder's", () => {
+    const iface = SimKeeper__factory.createInterface();
+    for (const n of [0, 1, 3]) {
+      const accounts = Array.from(
+        { length: n },
+        (_, i) => `0x${(0xabcdef0123n + BigInt(i)).toString(16).padStart(40, "0")}`,
+      );
+      const repays = accounts.map((_, i) => 10n ** 30n + BigInt(i));
+      const profits = accounts.map((_, i) => BigInt(i) * 7n);
+      expect(calldata.keeperRun(accounts, repays, profits)).to.equal(
+        iface.encodeFunctionData("run", [accounts, repays, profits]),
+      );
+    }
   });
 });

@@ -24,6 +24,7 @@ import { gasBreakdown } from "./lib/gas-trace";
 import { compareSnapshots, formatTable, type GasSnapshot } from "./lib/gas";
 import { defaultMarketParams } from "../src/sdk/params";
 
+import { deployUniswapV2Pair } from "../src/sim/uniswap-v2";
 const { ethers, network } = hre;
 const SNAPSHOT_PATH = join(__dirname, "..", "gas-snapshot.json");
 const TOLERANCE = 0.01;
@@ -193,11 +194,13 @@ async function main() {
     "liquidationStep soft (following)",
     market.connect(keeper).liquidationStep(c.address, MAX, 0, "0x"),
   );
-  // The production flash keeper sells on a Uniswap V2-style pair of 10,000 WETH / 18.5M USDC ($1,850).
-  const pair = await ethers.deployContract("ConstantProductPair", [weth, usdc]);
+  // The production flash keeper sells on a Uniswap V2 pair (@uniswap/v2-core's artifacts) of 10,000 WETH /
+  // 18.5M USDC ($1,850).
+  const v2 = await deployUniswapV2Pair(deployer, weth, usdc);
+  const pair = v2.pair;
   await weth.mint(pair, 10_000n * unit);
   await usdc.mint(pair, 18_500_000n * unit);
-  await pair.sync();
+  await v2.contract.getFunction("sync")();
   const flash = await ethers.deployContract("PairFlashKeeper", [market, pair, deployer.address]);
   figures["liquidationStep soft (flash, callback sells)"] = await gasOf(flash.step(d.address, MAX, 0, 0));
 

@@ -184,3 +184,66 @@ export function tradeoffChart(rows: TradeoffRow[], title: string): TopLevelSpec 
     ],
   };
 }
+
+export interface HeatRow {
+  policy: string;
+  row: string;
+  col: string;
+  value: number;
+  /** Text in the cell. */
+  label: string;
+}
+
+/**
+ * A heatmap per policy (one panel each, side by side), all on the same colour scale: `rows` x `cols` cells
+ * coloured by value, with the value written in each.
+ */
+export function heatmapChart(
+  rows: HeatRow[],
+  title: string,
+  axes: {
+    row: string;
+    col: string;
+    value: string;
+    rowOrder: string[];
+    colOrder: string[];
+    policies: string[];
+  },
+): TopLevelSpec {
+  const max = Math.max(1, ...rows.map((r) => r.value).filter(Number.isFinite));
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title,
+    data: { values: rows },
+    facet: { column: { field: "policy", type: "nominal", title: null, sort: axes.policies } },
+    spec: {
+      width: Math.max(120, 44 * axes.colOrder.length),
+      height: Math.max(60, 26 * axes.rowOrder.length),
+      encoding: {
+        x: { field: "col", type: "ordinal", title: axes.col, sort: axes.colOrder, axis: { labelAngle: -40 } },
+        y: { field: "row", type: "ordinal", title: axes.row, sort: axes.rowOrder },
+      },
+      layer: [
+        {
+          mark: { type: "rect", stroke: "white" },
+          encoding: {
+            color: {
+              field: "value",
+              type: "quantitative",
+              title: axes.value,
+              scale: { scheme: "orangered", domain: [0, max] },
+            },
+          },
+        },
+        {
+          mark: { type: "text", fontSize: 9 },
+          encoding: {
+            text: { field: "label" },
+            color: { condition: { test: `datum.value > ${max / 2}`, value: "white" }, value: "black" },
+          },
+        },
+      ],
+    },
+    resolve: { scale: { color: "shared" } },
+  } as TopLevelSpec;
+}

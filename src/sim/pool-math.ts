@@ -1,4 +1,4 @@
-/** Constant-product arithmetic of SimPool (same rounding) and the arbitrageurs' trade. Pure bigint/number. */
+/** Uniswap V2 swap arithmetic (its getAmountOut, the same rounding as the pair) and the arbitrageur's trade. Pure. */
 
 /** Output of a swap of `amountIn` into reserves (`reserveIn`, `reserveOut`) with the 0.3 % fee, rounded down. */
 export function amountOut(amountIn: bigint, reserveIn: bigint, reserveOut: bigint): bigint {
@@ -41,4 +41,25 @@ export function arbTrade(
     return capped > 0n ? { collateralIn: true, amountIn: capped } : null;
   }
   return null;
+}
+
+/** The arbitrageur's move in one tick: nothing (inside the band), a trade and its output, or a trade not sent. */
+export type ArbDecision =
+  | { kind: "none" }
+  | { kind: "trade"; trade: ArbTrade; out: bigint }
+  /** The trade's output rounds to zero: the pair would refuse it (UniswapV2: INSUFFICIENT_OUTPUT_AMOUNT). */
+  | { kind: "zeroOutput"; trade: ArbTrade };
+
+export function arbitrage(
+  reserveCollateral: bigint,
+  reserveDebt: bigint,
+  refRaw: number,
+  capacityDebt: bigint,
+): ArbDecision {
+  const trade = arbTrade(reserveCollateral, reserveDebt, refRaw, capacityDebt);
+  if (trade === null) return { kind: "none" };
+  const out = trade.collateralIn
+    ? amountOut(trade.amountIn, reserveCollateral, reserveDebt)
+    : amountOut(trade.amountIn, reserveDebt, reserveCollateral);
+  return out === 0n ? { kind: "zeroOutput", trade } : { kind: "trade", trade, out };
 }

@@ -94,6 +94,14 @@ export interface TargetResult {
   met: boolean;
 }
 
+/** The target checks a scenario may name in its `targets` list. */
+export const SCENARIO_TARGETS = [
+  "wickNoRecoveredUnwound",
+  "orderlyLossVsInstantAndFixed",
+  "lossVsLinear",
+  "crashBadDebt",
+] as const;
+
 /** The issue's targets for our default parameters, each checked on one depth's figures. */
 export function checkTargets(targets: readonly string[], depth: string, m: PolicyMetrics): TargetResult[] {
   const out: TargetResult[] = [];
@@ -169,7 +177,7 @@ export const STEP_CSV_HEADER =
 export function stepCsvLines(
   path: string,
   depth: string,
-  policy: PolicyName,
+  policy: string,
   steps: readonly StepRecord[],
 ): string[] {
   const amount = (x: bigint, decimals: number) => {

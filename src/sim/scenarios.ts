@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Rng } from "./rng";
+import { validateScenarioFile } from "./validate";
 
 export type Recovery = "end" | "max";
 
@@ -63,10 +64,50 @@ export interface TradeoffSpec {
   crashDepth: string;
 }
 
+/** A wick grid: a linear fall of each depth over each duration, linear back to the start by `backAtSeconds`. */
+export interface WickFamily extends FamilyBase {
+  kind: "wick";
+  /** Falls as fractions of the start price (0.2 = -20 %). */
+  drops: number[];
+  fallSeconds: number[];
+  backAtSeconds: number;
+  durationSeconds: number;
+  tickSeconds: number;
+}
+
+/** Crashes: a linear fall of `drop` over `seconds`, then flat for `flatSeconds`. */
+export interface CrashFamily extends FamilyBase {
+  kind: "crash";
+  falls: { drop: number; seconds: number }[];
+  flatSeconds: number;
+  tickSeconds: number;
+  /** Keeper gas prices to run every crash at, gwei (the first is the one the targets are judged at). */
+  gasPriceGwei: number[];
+}
+
+/** Scenarios of the file, run for several seeds. */
+export interface ScenarioSetFamily extends FamilyBase {
+  kind: "scenarios";
+  scenarios: string[];
+  /** Target: our borrower loss at most this many times the linear schedule's (mean over seeds). */
+  lossVsLinearMax?: number;
+}
+
+interface FamilyBase {
+  description: string;
+  /** Borrower seeds (Monte Carlo paths are seeded by them too). */
+  seeds: number[];
+  /** Pool depths, for the wick and crash kinds (a scenario set takes each scenario's own). */
+  depths?: string[];
+}
+
+export type Family = WickFamily | CrashFamily | ScenarioSetFamily;
+
 export interface ScenarioFile {
   defaults: SimDefaults;
   scenarios: Record<string, Scenario>;
   tradeoff: TradeoffSpec;
+  families: Record<string, Family>;
 }
 
 /** One reference path: prices (USD per collateral token) at `tickSeconds` steps, index 0 at time 0. */
@@ -76,16 +117,15 @@ export interface PricePath {
   prices: number[];
 }
 
+/** Reads and validates a scenario file (src/sim/validate.ts): a bad file fails here, before anything runs. */
 export function loadScenarios(file: string): ScenarioFile {
-  const data = JSON.parse(readFileSync(file, "utf8")) as ScenarioFile;
-  for (const [name, s] of Object.entries(data.scenarios)) {
-    if (s.kind !== "keyframes" && s.kind !== "gbm") throw new Error(`scenario ${name}: unknown kind`);
-    if (!(s.tickSeconds > 0) || !(s.durationSeconds >= s.tickSeconds))
-      throw new Error(`scenario ${name}: times`);
-    for (const d of s.depths)
-      if (!(d in data.defaults.depths)) throw new Error(`scenario ${name}: depth ${d}`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
   }
-  return data;
+  return validateScenarioFile(raw, file);
 }
 
 /** Price multiplier at `t` seconds on a keyframe path (linear between frames, flat after the last). */

@@ -5,12 +5,9 @@
  */
 import { expect } from "chai";
 import { MaxUint256 } from "ethers";
-import {
-  ConstantProductPair__factory,
-  LendingMarket__factory,
-  PairFlashKeeper__factory,
-} from "../../../typechain-types";
+import { LendingMarket__factory, PairFlashKeeper__factory } from "../../../typechain-types";
 import { StepStatus, Zone } from "../../../src/sdk/types";
+import { deployUniswapV2Pair } from "../../../src/sim/uniswap-v2";
 import {
   account,
   ladder,
@@ -163,16 +160,17 @@ describe("keeper bot against a hardhat node [uninstrumented]", function () {
     const [borrower] = await env.positions(d, [
       { collateral: 10n * d.collateralUnit, debt: 14_500n * d.debtUnit },
     ]);
-    // A Uniswap V2-style pair holding 1,000 WETH and 1,550,000 USDC ($1,550), and the production flash keeper.
-    const pair = await new ConstantProductPair__factory(env.deployer).deploy(d.collateralToken, d.debtToken);
-    await pair.waitForDeployment();
+    // A Uniswap V2 pair (@uniswap/v2-core's artifacts) holding 1,000 WETH and 1,550,000 USDC ($1,550), and the
+    // production flash keeper.
+    const v2 = await deployUniswapV2Pair(env.deployer, d.collateralToken, d.debtToken);
+    const pair = v2.pair;
     await (
       await d.collateralToken.connect(env.deployer).mint(await pair.getAddress(), 1_000n * d.collateralUnit)
     ).wait();
     await (
       await d.debtToken.connect(env.deployer).mint(await pair.getAddress(), 1_550_000n * d.debtUnit)
     ).wait();
-    await (await pair.sync()).wait();
+    await (await v2.contract.getFunction("sync")()).wait();
     const flash = await new PairFlashKeeper__factory(env.deployer).deploy(
       d.market,
       pair,

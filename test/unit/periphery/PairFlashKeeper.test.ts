@@ -1,13 +1,9 @@
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import type {
-  ConstantProductPair,
-  KinkedRateModel,
-  MockERC20,
-  PairFlashKeeper,
-} from "../../../typechain-types";
+import type { KinkedRateModel, MockERC20, PairFlashKeeper } from "../../../typechain-types";
 import { defaultParams, deployMarket, deploySiblingMarket } from "../../helpers/fixtures";
+import { deployUniswapV2Pair } from "../../../src/sim/uniswap-v2";
 
 const MAX = ethers.MaxUint256;
 const eth = (amount: string): bigint => ethers.parseEther(amount);
@@ -20,7 +16,8 @@ const amountOut = (amountIn: bigint, reserveIn: bigint, reserveOut: bigint): big
 
 /**
  * Wick filter and volatility scaling off, zero interest. alice: 12.5 WETH / 17,000 USDC (LTV 0.68 at $2,000,
- * 0.85 in the soft zone at $1,600). A WETH/USDC pair holding 1,000 WETH and 1,600,000 USDC ($1,600).
+ * 0.85 in the soft zone at $1,600). A Uniswap V2 WETH/USDC pair (the package's artifacts, created by its factory)
+ * holding 1,000 WETH and 1,600,000 USDC ($1,600).
  */
 async function fixture() {
   return fixtureWith(undefined);
@@ -60,19 +57,17 @@ async function fixtureWith(collateralIsToken0: boolean | undefined) {
   await market.connect(f.alice).borrow(usd("17000"), f.alice.address);
   await f.feed.updateAnswer(answer(1600));
 
-  const pair = (await ethers.deployContract("ConstantProductPair", [
-    weth,
-    f.usdc,
-  ])) as unknown as ConstantProductPair;
+  const v2 = await deployUniswapV2Pair(f.deployer, weth, f.usdc);
+  const pair = v2.pair;
   await weth.mint(pair, eth("1000"));
   await f.usdc.mint(pair, usd("1600000"));
-  await pair.sync();
+  await v2.contract.getFunction("sync")();
   const keeper = (await ethers.deployContract("PairFlashKeeper", [
     market,
     pair,
     f.keeper.address,
   ])) as unknown as PairFlashKeeper;
-  return { ...f, market, weth, pair, flashKeeper: keeper };
+  return { ...f, market, weth, pair, v2: v2.contract, flashKeeper: keeper };
 }
 
 const collateralFirst = () => fixtureWith(true);
@@ -84,7 +79,7 @@ async function reserves(f: Awaited<ReturnType<typeof fixture>>): Promise<[bigint
   return (await f.pair.token0()) === (await f.weth.getAddress()) ? [r0, r1] : [r1, r0];
 }
 
-describe("ConstantProductPair (test double of a Uniswap V2 pair)", () => {
+describe("the Uniswap V2 pair the flash keeper sells on", () => {
   it("pays getAmountOut for 1 WETH into 1,000 WETH / 1,600,000 USDC: 1,593.611169 USDC", async () => {
     const f = await loadFixture(fixture);
     const [other] = [f.other];
@@ -96,22 +91,21 @@ describe("ConstantProductPair (test double of a Uniswap V2 pair)", () => {
     const wethIsToken0 = (await f.pair.token0()) === (await f.weth.getAddress());
     const args = wethIsToken0 ? ([0n, out] as const) : ([out, 0n] as const);
     await expect(f.pair.connect(other).swap(...args, other.address, "0x"))
-      .to.emit(f.pair, "Swap")
+      .to.emit(f.v2, "Swap")
       .withArgs(other.address, ...(wethIsToken0 ? [eth("1"), 0n] : [0n, eth("1")]), ...args, other.address);
     expect((await f.usdc.balanceOf(other.address)) - usdcBefore).to.equal(out);
     expect(await reserves(f)).to.deep.equal([eth("1001"), usd("1600000") - out]);
   });
 
-  it("refuses one unit more than getAmountOut (PairK)", async () => {
+  it("refuses one unit more than getAmountOut (UniswapV2: K)", async () => {
     const f = await loadFixture(fixture);
     await f.weth.mint(f.other.address, eth("1"));
     await f.weth.connect(f.other).transfer(f.pair, eth("1"));
     const out = 1_593_611_170n;
     const wethIsToken0 = (await f.pair.token0()) === (await f.weth.getAddress());
     const args = wethIsToken0 ? ([0n, out] as const) : ([out, 0n] as const);
-    await expect(f.pair.connect(f.other).swap(...args, f.other.address, "0x")).to.be.revertedWithCustomError(
-      f.pair,
-      "PairK",
+    await expect(f.pair.connect(f.other).swap(...args, f.other.address, "0x")).to.be.revertedWith(
+      "UniswapV2: K",
     );
   });
 });
@@ -218,7 +212,7 @@ describe("PairFlashKeeper", () => {
   it("refuses a pair of other tokens, and zero addresses", async () => {
     const f = await loadFixture(fixture);
     const stranger = await ethers.deployContract("MockERC20", ["X", "X", 18]);
-    const wrong = await ethers.deployContract("ConstantProductPair", [f.weth, stranger]);
+    const wrong = (await deployUniswapV2Pair(f.deployer, f.weth, stranger)).pair;
     const factory = await ethers.getContractFactory("PairFlashKeeper");
     await expect(factory.deploy(f.market, wrong, f.keeper.address))
       .to.be.revertedWithCustomError(factory, "FlashKeeperWrongPair")
@@ -234,7 +228,7 @@ describe("PairFlashKeeper", () => {
     let after = stranger;
     while (BigInt(await after.getAddress()) < BigInt(await f.usdc.getAddress()))
       after = await ethers.deployContract("MockERC20", ["X", "X", 18]);
-    const half = await ethers.deployContract("ConstantProductPair", [f.usdc, after]);
+    const half = (await deployUniswapV2Pair(f.deployer, f.usdc, after)).pair;
     await expect(factory.deploy(f.market, half, f.keeper.address))
       .to.be.revertedWithCustomError(factory, "FlashKeeperWrongPair")
       .withArgs(await half.getAddress());

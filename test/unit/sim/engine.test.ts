@@ -1,5 +1,7 @@
 import { expect } from "chai";
-import { setupWorld, runPath, type World } from "../../../src/sim/engine";
+import { network } from "hardhat";
+import { runPath } from "../../../src/sim/engine";
+import { setupWorld, type World } from "../../../src/sim/world";
 import { computeMetrics, wouldRecover } from "../../../src/sim/metrics";
 import { policyParams } from "../../../src/sim/policies";
 import type { PricePath, SimDefaults } from "../../../src/sim/scenarios";
@@ -49,8 +51,11 @@ describe("simulator engine: a tiny scenario worked out by hand [uninstrumented]"
   };
   const path: PricePath = { name: "tiny", tickSeconds: 60, prices: [2000, 1450, 2000] };
   let world: World;
+  let before0: string;
 
   before(async function () {
+    // The simulator sets its own block times (from SIM_EPOCH_SECONDS on): the suites after this one get the chain back.
+    before0 = (await network.provider.request({ method: "evm_snapshot" })) as string;
     world = await setupWorld(defaults, ["test"], {
       zeroRate: true,
       specs: [
@@ -59,6 +64,10 @@ describe("simulator engine: a tiny scenario worked out by hand [uninstrumented]"
         { collateral: ETH, debt: 1_480n * USDC },
       ],
     });
+  });
+
+  after(async function () {
+    await network.provider.request({ method: "evm_revert", params: [before0] });
   });
 
   it("instant policy: closes A (middle hard row) and C (bad debt) for the hand-computed amounts", async function () {

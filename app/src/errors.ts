@@ -15,7 +15,7 @@ interface AbiItem {
 /** Every custom error of the contracts the app calls (the same error in several ABIs is listed once). */
 const ERROR_ITEMS: AbiItem[] = (() => {
   const seen = new Map<string, AbiItem>();
-  for (const abi of [abis.LendingMarket, abis.ChainlinkPriceOracle, abis.MockERC20, abis.MarketFactory]) {
+  for (const abi of [abis.LendingMarket, abis.ChainlinkPriceOracle, abis.ERC20, abis.MarketFactory]) {
     for (const item of abi as readonly AbiItem[]) {
       if (item.type !== "error") continue;
       const signature = `${item.name}(${(item.inputs ?? []).map((i) => i.type).join(",")})`;

@@ -13,12 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JsonRpcProvider } from "ethers";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import {
-  LendingMarket__factory,
-  MarketLens__factory,
-  MockERC20__factory,
-  type LendingMarket,
-} from "../../src/frontend";
+import { LendingMarket__factory, MarketLens__factory, type LendingMarket } from "../../src/frontend";
+import { MockERC20__factory } from "../../typechain-types";
 import type { DeploymentRecord } from "../../src/sdk/deployment";
 import { StepStatus } from "../../src/sdk/types";
 import {

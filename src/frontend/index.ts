@@ -32,3 +32,4 @@ export type { PairFlashKeeper } from "../../typechain-types/contracts/periphery/
 // What the viem entry exports too: ABIs, deployments, the pure helpers and the SDK's names.
 export * from "./shared";
 export * from "./read";
+export * from "./read-books";

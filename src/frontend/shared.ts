@@ -10,6 +10,7 @@
  */
 export { abis } from "./abis.generated";
 export * from "./helpers";
+export * from "./previews";
 export * from "./deployments";
 export { parseDeploymentRecord } from "../sdk/deployment";
 export type { ContractRecord, DeploymentAddresses, DeploymentRecord } from "../sdk/deployment";
@@ -17,3 +18,4 @@ export { OracleStatus, StepStatus, Zone } from "../sdk/types";
 export type { MarketParams, StepPlan } from "../sdk/types";
 export { BPS, MAX_UINT256, WAD } from "../sdk/math";
 export { defaultMarketParams } from "../sdk/params";
+export { unpackPosition, type StoredPosition } from "../sdk/packed";

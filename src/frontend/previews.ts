@@ -8,7 +8,7 @@
 import { bpsToWad, WAD, wadDivDown, wadDivUp, wadMulUp, zeroFloorSub } from "../sdk/math";
 import { ltvWad, valueOf } from "../sdk/schedule";
 import { OracleStatus, Zone } from "../sdk/types";
-import { liquidationPrices, positionZone, type MarketSnapshot } from "./helpers";
+import { liquidationPrices, positionZone, type MarketSnapshot, type PositionView } from "./helpers";
 
 /** A custom error the call would revert with, enum arguments by name (as the app's decoder shows them). */
 export interface Refusal {
@@ -35,15 +35,11 @@ export interface BorrowerBooks {
   paused: boolean;
 }
 
-/** The position after the action, at the block's oracle price. */
-export interface BorrowerPreview {
-  collateral: bigint;
-  debt: bigint;
-  /** 0 without debt or without a usable price. */
-  ltvWad: bigint;
-  zone: Zone;
-  softLiquidationPriceWad: bigint;
-  hardLiquidationPriceWad: bigint;
+/**
+ * The position after the action, at the block's oracle price (the fields of `positionState` it determines; `ltvWad`
+ * is 0 without debt or without a usable price).
+ */
+export interface BorrowerPreview extends Omit<PositionView, "nextSoftStepAt" | "step"> {
   /** How far the price may fall before the soft zone, as a fraction of it, WAD, rounded down (0: in it already). */
   softDistanceWad: bigint;
   refusal: Refusal | null;

@@ -16,6 +16,7 @@ import {
 } from "../../../src/frontend";
 import { MockERC20__factory } from "../../../typechain-types";
 import { buildRecord } from "../../../src/deploy/record";
+import { deployLocalMarket } from "../../../scripts/lib/local-deployment";
 import { decodeRevert, revertData } from "../../../app/src/errors";
 
 const USDC = 10n ** 6n;
@@ -195,5 +196,33 @@ describe("action previews (src/frontend/previews.ts) against the market, at one 
       args: [],
     });
     expect((await outcome(m.borrow.staticCall(1n * USDC, address, opts)))?.name).to.equal("OracleStale");
+  });
+
+  it("an L2 sequencer in its grace period: borrowing and withdrawing refused with MarketOracleNotReady", async () => {
+    const [deployer, borrower] = await ethers.getSigners();
+    const local = await deployLocalMarket(deployer, { sequencerGracePeriodSeconds: 3_600 });
+    const market = local.market.connect(borrower);
+    await (await local.debtToken.mint(deployer, 1_000_000n * USDC)).wait();
+    await (await local.debtToken.approve(local.market, MaxUint256)).wait();
+    await (await local.market.deposit(1_000_000n * USDC, deployer)).wait();
+    await (await local.collateralToken.mint(borrower, 10n * WETH)).wait();
+    await (await local.collateralToken.connect(borrower).approve(market, MaxUint256)).wait();
+    await (await market.supplyCollateral(borrower, 10n * WETH)).wait();
+    await (await market.borrow(1_000n * USDC, borrower)).wait();
+    // The sequencer has just come back up: the oracle still prices, in its grace period.
+    const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+    await (await local.sequencerFeed!.updateRoundData(2, 0, now, now)).wait();
+    const { m, snapshot, books, opts, address } = await at(market, borrower);
+    const refusal = previewBorrow(snapshot, books, 1n * USDC).refusal;
+    expect(refusal).to.deep.equal({
+      name: "MarketOracleNotReady",
+      args: [{ name: "status", value: "SequencerGrace" }],
+    });
+    expect(refusal).to.deep.equal(await outcome(m.borrow.staticCall(1n * USDC, address, opts)));
+    expectRefusal(
+      previewWithdrawCollateral(snapshot, books, 1n * WETH),
+      await outcome(m.withdrawCollateral.staticCall(1n * WETH, address, opts)),
+      "withdraw in grace",
+    );
   });
 });

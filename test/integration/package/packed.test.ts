@@ -1,5 +1,5 @@
 /**
- * The package as an integrator gets it: built (`npm run build:package`), packed (`npm pack`), and installed from
+ * The package as an integrator gets it: built (`npm run build:package`, unless dist/ is fresh), packed (`npm pack`), and installed from
  * the tarball into a blank ES-module project outside the repository, with only what the package declares (its
  * peers ethers and viem) and the project's own TypeScript. There, against a `hardhat node` with the deploy
  * scripts' local deployment and the demo's positions, the quick starts of examples/ (the README shows them) run
@@ -18,6 +18,7 @@ import { LendingMarket__factory, type LendingMarket } from "../../../src/fronten
 import { StepStatus, Zone } from "../../../src/sdk/types";
 import type { DeploymentRecord } from "../../../src/sdk/deployment";
 import { PACKAGE_CONTRACTS } from "../../../scripts/lib/abis";
+import { packageBuildIsFresh } from "../../../scripts/build-package";
 import { confirmPrice, deployWithScripts, openDemoPositions } from "../../../scripts/lib/app-chain";
 import {
   LocalChainProvider,
@@ -130,7 +131,8 @@ describe("package: packed, installed in a blank project, used with ethers and vi
       market = LendingMarket__factory.connect(record.addresses.market, provider);
     })();
     const pkg = (async () => {
-      await runOk("npm", ["run", "build:package"], REPO_ROOT);
+      // `npm run build:package`, unless dist/ is already newer than everything it is built from (CI's build).
+      if (!packageBuildIsFresh()) await runOk("npm", ["run", "build:package"], REPO_ROOT);
       const pack = await runOk("npm", ["pack", "--json", "--pack-destination", work], REPO_ROOT);
       [packed] = JSON.parse(pack.stdout) as PackResult[];
       for (const file of CONSUMER_FILES) copyFileSync(join(EXAMPLES, file), join(consumer, file));

@@ -1,6 +1,6 @@
 import { subtask, task } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import { TASK_COMPILE, TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import type { NetworksUserConfig } from "hardhat/types";
 import "@nomicfoundation/hardhat-toolbox";
@@ -12,6 +12,7 @@ import {
   NETWORKS,
   networkEnvProblems,
 } from "./src/deploy/networks";
+import { writeAbis } from "./scripts/lib/abis";
 
 /** The one compiler version we build with; the npm `solc` package of this exact version is a dependency. */
 const SOLC_VERSION = "0.8.28";
@@ -27,6 +28,13 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
     version: SOLC_VERSION,
     longVersion: solc.version(),
   };
+});
+
+// The package's `as const` ABIs (src/frontend/abis.generated.ts) follow the artifacts, as typechain-types/ does.
+task(TASK_COMPILE).setAction(async (args, hre, runSuper) => {
+  const result: unknown = await runSuper(args);
+  await writeAbis(hre.artifacts);
+  return result;
 });
 
 // Live networks read their RPC URL and the deployer's key from the environment. A missing variable is reported by

@@ -1,52 +1,56 @@
 /**
- * Actions on a position with a connected wallet: add collateral, repay, and (for keepers) a liquidation step.
- * Each shows its preview first; Send is enabled only for the amount previewed. Approvals are sent when the
- * allowance is short. Failures are shown decoded (errors.ts), never as hex.
+ * The position page's actions: the borrower's (add collateral, withdraw collateral, borrow, repay) and the
+ * keeper's liquidation step. Each previews first, from the figures the page read at one block: the borrower's
+ * with the package's previews (the position after the call: LTV, distance to the soft zone, liquidation prices;
+ * and the market's refusal, decoded, before anything is sent), the step with the contract's own
+ * `previewLiquidationStep`.
  *
- * The keeper step is previewed with the contract's own `previewLiquidationStep(account, maxRepay)` and sent as
- * `liquidationStep(account, maxRepay, minSeized = previewed collateral − 1 %, "0x")`: the step caps itself at what
- * is allowed when it runs, and the minimum protects the keeper if the price moves meanwhile. With no amount
- * entered, `maxRepay` is the previewed repay plus 1 % (`STEP_REPAY_HEADROOM_BPS`): interest accrues between the
- * preview and the block the step runs in, and a step cut below its full size by the keeper's cap earns no tip.
- * The market is approved for `maxRepay`, the most the step can pull.
+ * The keeper step is sent as `liquidationStep(account, maxRepay, minSeized = previewed collateral − 1 %, "0x")`:
+ * the step caps itself at what is allowed when it runs, and the minimum protects the keeper if the price moves
+ * meanwhile. With no amount entered, `maxRepay` is the previewed repay plus 1 % (`STEP_REPAY_HEADROOM_BPS`):
+ * interest accrues between the preview and the block the step runs in, and a step cut below its full size by the
+ * keeper's cap earns no tip. The market is approved for `maxRepay`, the most the step can pull.
  */
-import { parseUnits, type ContractTransactionResponse, type Provider, type Signer } from "ethers";
 import {
-  ERC20__factory,
   LendingMarket__factory,
   MAX_UINT256,
-  positionLtv,
-  positionZone,
+  ORACLE_UNUSABLE,
+  previewBorrow,
+  previewRepay,
+  previewSupplyCollateral,
+  previewWithdrawCollateral,
   StepStatus,
+  type BorrowerPreview,
+  type Refusal,
 } from "../../src/frontend";
-import type { ContractMethodArgs, TypedContractMethod } from "../../typechain-types/common";
-import { DEFAULT_GAS_HEADROOM_BPS, withHeadroom } from "../../src/keeper/txpolicy";
-import type { Connected } from "./chain";
-import { describeError } from "./errors";
+import {
+  actionForm,
+  ensureAllowance,
+  fundsLines,
+  transact,
+  type ActionContext,
+  type Prepared,
+} from "./action-form";
+import { errorText } from "./errors";
 import { h } from "./dom";
-import { formatAmount, formatWadPercent, STEP_STATUS_TEXT, stepStatusName, zoneName } from "./format";
+import {
+  formatAmount,
+  formatPrice,
+  formatWadPercent,
+  STEP_STATUS_TEXT,
+  stepStatusName,
+  zoneName,
+} from "./format";
 import type { PositionData } from "./position";
-import type { Token } from "./markets";
 
-export interface ActionsContext {
+export interface PositionActionsContext extends ActionContext {
   /** The position as last read (refreshed after each action). */
   data(): PositionData;
-  wallet(): Connected | null;
-  /** Reads go through the page's provider, whether or not a wallet is connected. */
-  provider: Provider;
-  /** Re-reads the position and redraws the page. */
-  refresh(): Promise<void>;
 }
 
-/** A prepared action: the preview lines and what Send does. */
-interface Prepared {
-  lines: string[];
-  warning?: string;
-  send(signer: Signer, log: (line: string) => void): Promise<void>;
-}
-
-export function renderActions(ctx: ActionsContext): HTMLElement {
+export function renderActions(ctx: PositionActionsContext): HTMLElement {
   const d = ctx.data();
+  const own = ctx.wallet()?.address === d.account;
   return h(
     "section",
     { class: "actions" },
@@ -54,217 +58,168 @@ export function renderActions(ctx: ActionsContext): HTMLElement {
     ctx.wallet() === null
       ? h("p", { class: "warn" }, "Connect a wallet (top right) to send transactions.")
       : null,
-    actionForm(ctx, "collateral", `Add collateral (${d.collateral.symbol})`, d.collateral, prepareSupply),
-    actionForm(ctx, "repay", `Repay debt (${d.debt.symbol})`, d.debt, prepareRepay),
-    actionForm(
-      ctx,
-      "step",
-      `Keeper: liquidation step, max repay (${d.debt.symbol}; empty = all allowed)`,
-      d.debt,
-      prepareStep,
-    ),
+    h("h4", {}, "Borrower"),
+    own || ctx.wallet() === null
+      ? null
+      : h(
+          "p",
+          { class: "muted" },
+          "Anyone may add collateral to or repay this position; borrowing and withdrawing collateral act on the " +
+            `connected wallet's own position (#/position/${ctx.wallet()!.address}).`,
+        ),
+    actionForm(ctx, {
+      id: "collateral",
+      label: `Add collateral (${d.collateral.symbol})`,
+      unit: d.collateral,
+      prepare: (amount) => prepareSupply(ctx, amount!),
+    }),
+    actionForm(ctx, {
+      id: "withdraw-collateral",
+      label: `Withdraw collateral (${d.collateral.symbol})`,
+      unit: d.collateral,
+      prepare: (amount) => prepareWithdrawCollateral(ctx, amount!),
+    }),
+    actionForm(ctx, {
+      id: "borrow",
+      label: `Borrow (${d.debt.symbol})`,
+      unit: d.debt,
+      prepare: (amount) => prepareBorrow(ctx, amount!),
+    }),
+    actionForm(ctx, {
+      id: "repay",
+      label: `Repay debt (${d.debt.symbol})`,
+      unit: d.debt,
+      prepare: (amount) => prepareRepay(ctx, amount!),
+    }),
+    h("h4", {}, "Keeper"),
+    actionForm(ctx, {
+      id: "step",
+      label: `Liquidation step, max repay (${d.debt.symbol}; empty = all allowed)`,
+      unit: d.debt,
+      optionalAmount: true,
+      prepare: (amount) => prepareStep(ctx, amount),
+    }),
   );
 }
 
-type Prepare = (ctx: ActionsContext, amount: bigint | null) => Promise<Prepared>;
+/** The refusal as people read it: the market's error, or the oracle's own when it gives no price. */
+const refusalText = (p: PositionData, r: Refusal | null): string | undefined =>
+  r === null
+    ? undefined
+    : r.name === ORACLE_UNUSABLE
+      ? (p.oracleProblem ?? "the oracle gives no price")
+      : errorText(r.name, r.args);
 
-function actionForm(
-  ctx: ActionsContext,
-  id: string,
-  label: string,
-  token: Token,
-  prepare: Prepare,
-): HTMLElement {
-  const input = h("input", {
-    type: "text",
-    inputmode: "decimal",
-    placeholder: `amount in ${token.symbol}`,
-    "data-testid": `${id}-amount`,
-  });
-  const preview = h("div", { class: "preview", "data-testid": `${id}-preview` });
-  const result = h("div", { class: "result", "data-testid": `${id}-result` });
-  const send = h("button", { disabled: true, "data-testid": `${id}-send` }, "Send");
-  let prepared: Prepared | null = null;
-  input.addEventListener("input", () => {
-    prepared = null;
-    send.disabled = true;
-    preview.replaceChildren();
-  });
-  const previewButton = h("button", { "data-testid": `${id}-preview-button` }, "Preview");
-  previewButton.addEventListener("click", () => {
-    result.replaceChildren();
-    result.className = "result";
-    void (async () => {
-      try {
-        const text = input.value.trim();
-        const amount = text === "" ? null : parseUnits(text, token.decimals);
-        if (amount === null && id !== "step") throw new Error("enter an amount");
-        prepared = await prepare(ctx, amount);
-        preview.replaceChildren(
-          h(
-            "ul",
-            {},
-            prepared.lines.map((l) => h("li", {}, l)),
-          ),
-          h("p", { class: "warn" }, prepared.warning ?? ""),
-        );
-        send.disabled = false;
-      } catch (error) {
-        preview.replaceChildren(h("p", { class: "bad", "data-testid": `${id}-error` }, describeError(error)));
-      }
-    })();
-  });
-  send.addEventListener("click", () => {
-    const wallet = ctx.wallet();
-    if (prepared === null) return;
-    if (wallet === null) {
-      result.replaceChildren(
-        h("p", { class: "bad", "data-testid": `${id}-error` }, "Connect a wallet first."),
-      );
-      return;
-    }
-    const action = prepared;
-    send.disabled = true;
-    result.replaceChildren();
-    const log = (line: string) => result.append(h("p", {}, line));
-    void (async () => {
-      try {
-        await action.send(wallet.signer, log);
-        result.append(h("p", { class: "ok", "data-testid": `${id}-done` }, "Done."));
-        await ctx.refresh();
-      } catch (error) {
-        result.append(h("p", { class: "bad", "data-testid": `${id}-error` }, describeError(error)));
-      }
-    })();
-  });
-  return h(
-    "div",
-    { class: "action", "data-testid": `action-${id}` },
-    h("label", {}, label),
-    h("div", { class: "row" }, input, previewButton, send),
-    preview,
-    result,
-  );
-}
-
-/**
- * Sends `method(...args)` with a gas limit of the node's estimate plus headroom, and waits for it to be mined.
- * Sent with the bare estimate (what ethers does for a key-holding signer), a liquidation step can run out of gas:
- * the estimate is made a moment before the block the step runs in, and its gas depends on that block's time
- * (interest, the smoothed price, a volatility sample falling due), by a few units to over a thousand.
- * A call the market refuses fails here, at the estimate, with its decoded error.
- */
-async function transact<A extends unknown[]>(
-  method: TypedContractMethod<A, unknown, "nonpayable">,
-  args: A,
-  what: string,
-  log: (l: string) => void,
-) {
-  const estimate = await method.estimateGas(...(args as ContractMethodArgs<A, "nonpayable">));
-  await confirm(
-    method(
-      ...([...args, { gasLimit: withHeadroom(estimate, DEFAULT_GAS_HEADROOM_BPS) }] as ContractMethodArgs<
-        A,
-        "nonpayable"
-      >),
-    ),
-    what,
-    log,
-  );
-}
-
-async function confirm(tx: Promise<ContractTransactionResponse>, what: string, log: (l: string) => void) {
-  const sent = await tx;
-  log(`${what}: sent ${sent.hash}`);
-  const receipt = await sent.wait();
-  log(`${what}: confirmed in block ${receipt?.blockNumber}`);
-}
-
-/** Approves `amount` of `token` to the market if the signer's allowance is lower. */
-async function ensureAllowance(
-  signer: Signer,
-  token: Token,
-  market: string,
-  amount: bigint,
-  log: (l: string) => void,
-) {
-  const erc20 = ERC20__factory.connect(token.address, signer);
-  const owner = await signer.getAddress();
-  if ((await erc20.allowance(owner, market)) >= amount) return;
-  await transact(
-    erc20.approve,
-    [market, amount],
-    `approve ${formatAmount(amount, token.decimals, token.symbol)}`,
-    log,
-  );
-}
-
-async function balanceLine(ctx: ActionsContext, token: Token): Promise<string> {
-  const wallet = ctx.wallet();
-  if (wallet === null) return "wallet not connected";
-  const balance = await ERC20__factory.connect(token.address, ctx.provider).balanceOf(wallet.address);
-  return `your balance: ${formatAmount(balance, token.decimals, token.symbol)}`;
-}
-
-const prepareSupply: Prepare = async (ctx, amount) => {
-  const p = ctx.data();
-  const a = amount!;
-  const { collateral, debt } = p.view;
-  const spot = p.market.spotPriceWad;
+/** The position before → after: collateral, debt, LTV and zone, distance to the soft zone, liquidation prices. */
+function positionLines(p: PositionData, after: BorrowerPreview): string[] {
+  const v = p.view;
+  const c = (x: bigint) => formatAmount(x, p.collateral.decimals, p.collateral.symbol);
+  const d = (x: bigint) => formatAmount(x, p.debt.decimals, p.debt.symbol);
+  const price = (x: bigint) => formatPrice(x, p.collateral.decimals, p.debt.decimals, p.debt.symbol);
   const lines = [
-    `collateral ${formatAmount(collateral, p.collateral.decimals, p.collateral.symbol)} → ${formatAmount(collateral + a, p.collateral.decimals, p.collateral.symbol)}`,
+    `at block ${p.market.blockNumber}:`,
+    `collateral ${c(v.collateral)} → ${c(after.collateral)}`,
+    `debt ${d(v.debt)} → ${d(after.debt)}`,
   ];
-  if (p.market.oracleUsable && debt > 0n) {
-    const after = positionLtv(collateral + a, debt, spot);
-    lines.push(
-      `LTV ${formatWadPercent(p.view.ltvWad)} → ${formatWadPercent(after)} (${zoneName(positionZone(p.market.params, collateral + a, debt, spot))})`,
-    );
-  }
-  lines.push(await balanceLine(ctx, p.collateral), `calls supplyCollateral(${p.account}, ${a})`);
+  if (!p.market.oracleUsable) return [...lines, "LTV unknown: the oracle gives no usable price"];
+  if (after.debt === 0n) return [...lines, "no debt after: nothing to liquidate"];
+  lines.push(
+    `LTV ${v.debt === 0n ? "—" : formatWadPercent(v.ltvWad)} → ${formatWadPercent(after.ltvWad)} (${zoneName(after.zone)})`,
+    after.softDistanceWad === 0n
+      ? "in the soft zone or beyond at this price"
+      : `distance to the soft zone: the price may fall ${formatWadPercent(after.softDistanceWad)} (to ${price(after.softLiquidationPriceWad)})`,
+    `liquidation prices after: soft ${price(after.softLiquidationPriceWad)}, hard ${price(after.hardLiquidationPriceWad)}`,
+  );
+  return lines;
+}
+
+/** Borrowing and withdrawing collateral act on the sender's own position. */
+function ownerOnly(ctx: PositionActionsContext, p: PositionData): string | undefined {
+  const wallet = ctx.wallet();
+  return wallet !== null && wallet.address !== p.account
+    ? `this acts on your own position: open #/position/${wallet.address}`
+    : undefined;
+}
+
+async function prepareSupply(ctx: PositionActionsContext, a: bigint): Promise<Prepared> {
+  const p = ctx.data();
+  const after = previewSupplyCollateral(p.market, p.books, a);
   return {
-    lines,
+    lines: [
+      ...positionLines(p, after),
+      ...(await fundsLines(ctx, p.collateral, p.market.address, a, p.market.blockNumber)),
+      `calls supplyCollateral(${p.account}, ${a})`,
+    ],
+    refusal: refusalText(p, after.refusal),
     async send(signer, log) {
       await ensureAllowance(signer, p.collateral, p.market.address, a, log);
       const market = LendingMarket__factory.connect(p.market.address, signer);
-      await transact(market.supplyCollateral, [p.account, a], "supplyCollateral", log);
+      await transact(market, "supplyCollateral", [p.account, a], "supplyCollateral", log);
     },
   };
-};
+}
 
-const prepareRepay: Prepare = async (ctx, amount) => {
+async function prepareWithdrawCollateral(ctx: PositionActionsContext, a: bigint): Promise<Prepared> {
   const p = ctx.data();
-  const a = amount!;
-  const { collateral, debt } = p.view;
-  const repaid = a < debt ? a : debt; // repaying more than the debt pulls only the debt
-  const after = debt - repaid;
-  const fmt = (x: bigint) => formatAmount(x, p.debt.decimals, p.debt.symbol);
-  const lines = [`debt ${fmt(debt)} → ${fmt(after)} (interest accrues until the transaction runs)`];
-  if (p.market.oracleUsable && after > 0n) {
-    lines.push(
-      `LTV ${formatWadPercent(p.view.ltvWad)} → ${formatWadPercent(positionLtv(collateral, after, p.market.spotPriceWad))}`,
-    );
-  }
-  lines.push(await balanceLine(ctx, p.debt), `calls repay(${p.account}, ${a})`);
-  const minDebt = p.market.params.minDebt;
-  const warning =
-    after > 0n && after < minDebt
-      ? `The market will refuse this: a repay must leave no debt or at least ${fmt(minDebt)} (minDebt).`
-      : undefined;
+  const after = previewWithdrawCollateral(p.market, p.books, a);
   return {
-    lines,
-    warning,
+    lines: [...positionLines(p, after), `calls withdrawCollateral(${a}, ${p.account})`],
+    refusal: ownerOnly(ctx, p) ?? refusalText(p, after.refusal),
+    async send(signer, log) {
+      const market = LendingMarket__factory.connect(p.market.address, signer);
+      await transact(market, "withdrawCollateral", [a, await signer.getAddress()], "withdrawCollateral", log);
+    },
+  };
+}
+
+async function prepareBorrow(ctx: PositionActionsContext, a: bigint): Promise<Prepared> {
+  const p = ctx.data();
+  const after = previewBorrow(p.market, p.books, a);
+  const d = (x: bigint) => formatAmount(x, p.debt.decimals, p.debt.symbol);
+  return {
+    lines: [
+      ...positionLines(p, after),
+      `the market can lend ${d(p.books.cash)} (its cash); minimum debt ${d(p.market.params.minDebt)}`,
+      `calls borrow(${a}, ${p.account})`,
+    ],
+    refusal: ownerOnly(ctx, p) ?? refusalText(p, after.refusal),
+    warning: "Interest accrues from the block the borrow runs in.",
+    async send(signer, log) {
+      const market = LendingMarket__factory.connect(p.market.address, signer);
+      await transact(market, "borrow", [a, await signer.getAddress()], "borrow", log);
+    },
+  };
+}
+
+async function prepareRepay(ctx: PositionActionsContext, a: bigint): Promise<Prepared> {
+  const p = ctx.data();
+  const after = previewRepay(p.market, p.books, a);
+  const d = (x: bigint) => formatAmount(x, p.debt.decimals, p.debt.symbol);
+  return {
+    lines: [
+      ...positionLines(p, after),
+      `pulls ${d(after.repaid)}` + (after.repaid < a ? " (the whole debt; the rest stays with you)" : ""),
+      ...(await fundsLines(ctx, p.debt, p.market.address, a, p.market.blockNumber)),
+      `calls repay(${p.account}, ${a})`,
+    ],
+    refusal: refusalText(p, after.refusal),
+    warning: "Interest accrues until the transaction runs: the debt left is a little higher than shown.",
     async send(signer, log) {
       await ensureAllowance(signer, p.debt, p.market.address, a, log);
       const market = LendingMarket__factory.connect(p.market.address, signer);
-      await transact(market.repay, [p.account, a], "repay", log);
+      await transact(market, "repay", [p.account, a], "repay", log);
     },
   };
-};
+}
 
 /** Headroom over the previewed repay when no amount is entered, bps: interest accrued until the step runs. */
 export const STEP_REPAY_HEADROOM_BPS = 100n;
 
-const prepareStep: Prepare = async (ctx, amount) => {
+async function balanceLine(ctx: PositionActionsContext, p: PositionData): Promise<string> {
+  return (await fundsLines(ctx, p.debt, p.market.address, 0n, p.market.blockNumber))[0];
+}
+
+async function prepareStep(ctx: PositionActionsContext, amount: bigint | null): Promise<Prepared> {
   const p = ctx.data();
   const maxRepay = amount ?? MAX_UINT256;
   const market = LendingMarket__factory.connect(p.market.address, ctx.provider);
@@ -279,7 +234,7 @@ const prepareStep: Prepare = async (ctx, amount) => {
       warning: "The market will refuse this step; Send shows its error.",
       async send(signer, log) {
         const m = LendingMarket__factory.connect(p.market.address, signer);
-        await transact(m.liquidationStep, [p.account, maxRepay, 0n, "0x"], "liquidationStep", log);
+        await transact(m, "liquidationStep", [p.account, maxRepay, 0n, "0x"], "liquidationStep", log);
       },
     };
   }
@@ -297,13 +252,13 @@ const prepareStep: Prepare = async (ctx, amount) => {
       `you receive ${c(preview.seized)} (incentive ${formatWadPercent(preview.incentiveWad)}); minimum accepted ${c(minSeized)}`,
       `LTV ${formatWadPercent(preview.ltvBeforeWad)} → ${formatWadPercent(preview.ltvAfterWad)}` +
         (preview.badDebt > 0n ? `; bad debt written off ${d(preview.badDebt)}` : ""),
-      await balanceLine(ctx, p.debt),
+      await balanceLine(ctx, p),
       `calls liquidationStep(${p.account}, ${sendRepay}, ${minSeized}, 0x)`,
     ],
     async send(signer, log) {
       await ensureAllowance(signer, p.debt, p.market.address, sendRepay, log);
       const m = LendingMarket__factory.connect(p.market.address, signer);
-      await transact(m.liquidationStep, [p.account, sendRepay, minSeized, "0x"], "liquidationStep", log);
+      await transact(m, "liquidationStep", [p.account, sendRepay, minSeized, "0x"], "liquidationStep", log);
     },
   };
-};
+}

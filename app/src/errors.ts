@@ -15,7 +15,7 @@ interface AbiItem {
 /** Every custom error of the contracts the app calls (the same error in several ABIs is listed once). */
 const ERROR_ITEMS: AbiItem[] = (() => {
   const seen = new Map<string, AbiItem>();
-  for (const abi of [abis.LendingMarket, abis.ChainlinkPriceOracle, abis.MockERC20, abis.MarketFactory]) {
+  for (const abi of [abis.LendingMarket, abis.ChainlinkPriceOracle, abis.ERC20, abis.MarketFactory]) {
     for (const item of abi as readonly AbiItem[]) {
       if (item.type !== "error") continue;
       const signature = `${item.name}(${(item.inputs ?? []).map((i) => i.type).join(",")})`;
@@ -59,6 +59,10 @@ export function revertData(error: unknown): string | undefined {
   return visit(error);
 }
 
+/** `MarketStepNotAllowed(status: Healthy, nextAt: 0)`: a decoded error, or a refusal the previews foresee. */
+export const errorText = (name: string, args: readonly { name: string; value: string }[]): string =>
+  `${name}(${args.map((a) => `${a.name}: ${a.value}`).join(", ")})`;
+
 /** Decodes revert data; undefined when it matches no known error. */
 export function decodeRevert(data: string): DecodedError | undefined {
   let parsed: ErrorDescription | null = null;
@@ -77,8 +81,7 @@ export function decodeRevert(data: string): DecodedError | undefined {
     const value = enumNames !== undefined ? (enumNames[Number(raw)] ?? String(raw)) : String(raw);
     return { name: input.name || `arg${i}`, value };
   });
-  const text = `${parsed.name}(${args.map((a) => `${a.name}: ${a.value}`).join(", ")})`;
-  return { name: parsed.name, args, text };
+  return { name: parsed.name, args, text: errorText(parsed.name, args) };
 }
 
 /** A message for any error thrown by a call, a transaction or a wallet. */

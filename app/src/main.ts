@@ -3,6 +3,7 @@
  *   #/markets            every market of the factory (markets.ts)
  *   #/position/<address> one position, its chart and history, and the actions (position.ts, actions.ts)
  *   #/risk               positions in the soft and hard zones (risk.ts)
+ *   #/lend               the market's vault: deposit, withdraw, redeem (lend.ts)
  * Every figure is read from the chain; the views redraw when a new block arrives.
  */
 import "./style.css";
@@ -22,6 +23,7 @@ import { h } from "./dom";
 import { describeError } from "./errors";
 import { readMarkets, readToken, renderMarkets } from "./markets";
 import { readPositionData, renderPosition, type PositionData } from "./position";
+import { readLender, renderLender, renderLenderActions, type LenderData } from "./lend";
 import { readAtRisk, renderAtRisk } from "./risk";
 
 interface State {
@@ -126,6 +128,7 @@ function renderHeader(): void {
           h("a", { href: "#/markets" }, "Markets"),
           h("a", { href: "#/position/" }, "Position"),
           h("a", { href: "#/risk" }, "At risk"),
+          h("a", { href: "#/lend" }, "Lend"),
         ),
         h(
           "span",
@@ -172,6 +175,7 @@ async function render(): Promise<void> {
   try {
     if (view === "position") await renderPositionView(net, provider, arg ?? "");
     else if (view === "risk") await renderRiskView(net, provider);
+    else if (view === "lend") await renderLendView(provider);
     else await renderMarketsView(net, provider);
     state.lastBlock = await provider.getBlockNumber();
   } catch (error) {
@@ -206,6 +210,20 @@ async function renderRiskView(net: AppNetwork, provider: Provider): Promise<void
     main.replaceChildren(renderAtRisk(snapshot, collateral, debt, market));
   };
   await draw();
+  state.refresh = draw;
+}
+
+async function renderLendView(provider: Provider): Promise<void> {
+  const market = state.market;
+  if (market === null) throw new Error("the factory lists no market");
+  let data: LenderData = await readLender(provider, market, state.wallet?.address ?? null);
+  const dataPart = h("div", {}, renderLender(data));
+  const draw = async () => {
+    data = await readLender(provider, market, state.wallet?.address ?? null);
+    dataPart.replaceChildren(renderLender(data));
+  };
+  const ctx = { data: () => data, wallet: () => state.wallet, provider, refresh: draw };
+  main.replaceChildren(dataPart, renderLenderActions(ctx));
   state.refresh = draw;
 }
 

@@ -104,18 +104,27 @@ export async function readMarkets(network: AppNetwork, provider: Provider): Prom
       } catch {
         freshness = null; // not a ChainlinkPriceOracle, or its feed cannot be read
       }
-      let oracleProblem: string | null = null;
-      if (!summary.oracleUsable) {
-        // tryPrice hides the reason; priceWithStatus reverts with it.
-        oracleProblem = await oracle.priceWithStatus(at).then(
-          () => "unusable",
-          (error: unknown) => describeError(error).replace(/^Reverted: /, ""),
-        );
-      }
+      const oracleProblem = summary.oracleUsable
+        ? null
+        : await readOracleProblem(oracleAddress, provider, at);
       return { address, summary, collateral, debt, freshness, oracleProblem };
     }),
   );
   return { blockNumber: block.number, timestamp: BigInt(block.timestamp), markets };
+}
+
+/** Why an oracle gives no price: its own error, decoded (tryPrice hides the reason; priceWithStatus reverts with it). */
+export async function readOracleProblem(
+  oracleAddress: string,
+  provider: Provider,
+  at: { blockTag: number },
+): Promise<string> {
+  return ChainlinkPriceOracle__factory.connect(oracleAddress, provider)
+    .priceWithStatus(at)
+    .then(
+      () => "unusable",
+      (error: unknown) => describeError(error).replace(/^Reverted: /, ""),
+    );
 }
 
 /** The oracle price as people should see it: a number only when the market can use it. */

@@ -12,11 +12,13 @@ import { type Provider } from "ethers";
 import {
   describePosition,
   LendingMarket__factory,
+  readBorrowerBooks,
   readMarket,
   readPosition,
   StepStatus,
   WAD,
   Zone,
+  type BorrowerBooks,
   type MarketSnapshot,
   type PositionView,
 } from "../../src/frontend";
@@ -33,7 +35,8 @@ import {
   stepStatusName,
   zoneName,
 } from "./format";
-import { readToken, type Token } from "./markets";
+import { readOracleProblem, readToken, type Token } from "./markets";
+import { outlook } from "./outlook";
 
 /** One LiquidationStepped event of the position. */
 export interface StepEvent {
@@ -74,6 +77,10 @@ export interface PositionData {
   collateral: Token;
   debt: Token;
   view: PositionView;
+  /** What the action previews check: stored position, cash, borrow index, pause (same block). */
+  books: BorrowerBooks;
+  /** The oracle's own error when it gives no price (null when it does). */
+  oracleProblem: string | null;
   history: HistoryItem[];
   steps: StepEvent[];
   samples: LtvSample[];
@@ -93,6 +100,14 @@ export async function readPositionData(
   const market = await readMarket(marketAddress, provider);
   const position = await readPosition(marketAddress, account, provider, market.blockNumber, fromBlock);
   const view = describePosition(market, position);
+  const [books, oracleProblem] = await Promise.all([
+    readBorrowerBooks(marketAddress, account, provider, market.blockNumber),
+    market.oracleUsable
+      ? null
+      : LendingMarket__factory.connect(marketAddress, provider)
+          .oracle({ blockTag: market.blockNumber })
+          .then((o) => readOracleProblem(o, provider, { blockTag: market.blockNumber })),
+  ]);
 
   const contract = LendingMarket__factory.connect(marketAddress, provider);
   const to = market.blockNumber;
@@ -170,6 +185,8 @@ export async function readPositionData(
     collateral,
     debt,
     view,
+    books,
+    oracleProblem,
     history,
     steps,
     samples,
@@ -206,6 +223,12 @@ export function renderPosition(p: PositionData): HTMLElement {
       h("span", { "data-testid": "position-block" }, String(p.market.blockNumber)),
       `, ${formatTime(now)}. Oracle price: `,
       usable ? price(p.market.spotPriceWad) : h("span", { class: "bad" }, "unusable (no price)"),
+    ),
+    h(
+      "div",
+      { class: "outlook", "data-testid": "position-outlook" },
+      h("h3", {}, "What happens next at this price"),
+      outlook(p).map((line) => h("p", {}, line)),
     ),
     h(
       "div",

@@ -3,14 +3,10 @@
  * other and with the contract's own views at that block.
  */
 import type { BlockTag, ContractRunner, Provider } from "ethers";
-import { IPriceOracle__factory, LendingMarket__factory } from "../../typechain-types";
-import type { MarketParams } from "../sdk/types";
-import { OracleStatus } from "../sdk/types";
-import { defaultMarketParams } from "../sdk/params";
+import { LendingMarket__factory } from "../../typechain-types/factories/contracts/core/LendingMarket__factory";
+import { IPriceOracle__factory } from "../../typechain-types/factories/contracts/interfaces/IPriceOracle__factory";
 import type { MarketSnapshot, PositionSnapshot } from "./helpers";
-
-/** MarketParams' fields, in struct order. */
-const PARAM_KEYS = Object.keys(defaultMarketParams()) as (keyof MarketParams)[];
+import { marketSnapshot } from "./snapshot";
 
 function providerOf(runner: ContractRunner): Provider {
   const provider = runner.provider ?? (runner as Provider);
@@ -35,18 +31,19 @@ export async function readMarket(
     oracle.tryPrice(at),
     market.accounting(at),
   ]);
-  const params = Object.fromEntries(PARAM_KEYS.map((k) => [k, BigInt(p[k])])) as unknown as MarketParams;
   return {
     blockNumber: block.number,
-    params,
-    oracleUsable: price.oracleUsable,
-    oracleStatus: Number(tried.status) as OracleStatus,
-    spotPriceWad: price.spotPriceWad,
-    emaPriceWad: price.emaPriceWad,
-    varianceWad: price.varianceWad,
-    paceUsed: price.paceUsed,
-    reserves: accounting.reserves,
-    timestamp: BigInt(block.timestamp),
+    ...marketSnapshot({
+      params: p,
+      oracleUsable: price.oracleUsable,
+      spotPriceWad: price.spotPriceWad,
+      emaPriceWad: price.emaPriceWad,
+      varianceWad: price.varianceWad,
+      paceUsed: price.paceUsed,
+      oracleStatus: tried.status,
+      reserves: accounting.reserves,
+      timestamp: BigInt(block.timestamp),
+    }),
   };
 }
 

@@ -3,3 +3,4 @@ export * from "./types";
 export * from "./schedule";
 export * from "./smoothing";
 export * from "./params";
+export * from "./packed";

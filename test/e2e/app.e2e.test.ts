@@ -11,14 +11,22 @@ import { expect } from "chai";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { JsonRpcProvider } from "ethers";
+import { JsonRpcProvider, VoidSigner } from "ethers";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import {
   LendingMarket__factory,
   MarketLens__factory,
-  MockERC20__factory,
+  previewBorrow,
+  previewRepay,
+  previewSupplyCollateral,
+  previewWithdrawCollateral,
+  readBorrowerBooks,
+  readMarket,
+  WAD,
+  type BorrowerPreview,
   type LendingMarket,
 } from "../../src/frontend";
+import { MockERC20__factory } from "../../typechain-types";
 import type { DeploymentRecord } from "../../src/sdk/deployment";
 import { StepStatus } from "../../src/sdk/types";
 import {
@@ -35,6 +43,7 @@ import {
   type HardhatNode,
 } from "../../scripts/lib/hardhat-node";
 import { formatAmount, formatPrice, formatWadPercent, zoneName } from "../../app/src/format";
+import { describeError } from "../../app/src/errors";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARTIFACTS = join(REPO_ROOT, "test-artifacts", "e2e");
@@ -51,6 +60,7 @@ const CHROMIUM_ARGS = [
 /** The demo's tokens: WETH (18 decimals) as collateral, USDC (6) as debt. */
 const WETH = { decimals: 18, symbol: "WETH" };
 const USDC = { decimals: 6, symbol: "USDC" };
+const USDC_UNIT = 10n ** 6n;
 
 describe("app: the reference frontend in Chromium [uninstrumented]", function () {
   this.timeout(240_000);
@@ -181,6 +191,33 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
       "Done.",
     );
   }
+  /** The refusal an action's preview shows (without its "Refused before sending: " prefix). */
+  async function refusal(id: string): Promise<string> {
+    await page.getByTestId(`${id}-refusal`).waitFor({ timeout: 30_000 });
+    return (await text(`${id}-refusal`)).replace(/^Refused before sending: /, "");
+  }
+  /** The block an action's preview was computed at. */
+  async function previewBlock(id: string): Promise<number> {
+    return Number(/at block (\d+):/.exec(await text(`${id}-preview`))?.[1]);
+  }
+  /** The market's own answer to a call: its custom error decoded, as the page formats errors. */
+  async function marketRefusal(call: Promise<unknown>): Promise<string> {
+    try {
+      await call;
+    } catch (error) {
+      return describeError(error).replace(/^Reverted: /, "");
+    }
+    throw new Error("the market accepted the call");
+  }
+  /** Snapshot, books and stored position at `block`, as the page reads them. */
+  async function booksAt(account: string, block: number) {
+    return {
+      market: await readMarket(record.addresses.market, provider, block),
+      books: await readBorrowerBooks(record.addresses.market, account, provider, block),
+    };
+  }
+  /** The one place these tests read positionState (it moves to MarketLens). */
+  const stateOf = (account: string) => market.positionState(account);
   async function connectDevKey() {
     await page.getByTestId("dev-key").click();
     await page.getByTestId("dev-banner").waitFor();
@@ -249,17 +286,275 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
     await screenshot("3-refused-step");
   });
 
-  it("refuses a repay that leaves dust with MarketDebtBelowMinimum and its arguments", async () => {
+  it("refuses a repay that leaves dust before sending, with the market's own MarketDebtBelowMinimum", async () => {
     const account = borrowers[5];
     const debt = await market.debtOf(account);
-    await page.getByTestId("repay-amount").fill(formatUnitsPlain(debt - 50n * 10n ** 6n, 6));
+    const amount = debt - 50n * 10n ** 6n;
+    await page.getByTestId("repay-amount").fill(formatUnitsPlain(amount, 6));
     await page.getByTestId("repay-preview-button").click();
-    await page.getByTestId("repay-preview").getByText("The market will refuse this").waitFor();
-    await page.getByTestId("repay-send").click();
-    expect(await outcome("repay")).to.match(
-      /^Reverted: MarketDebtBelowMinimum\(debt: \d+, minDebt: 100000000\)$/,
-    );
+    const shown = await refusal("repay");
+    expect(shown).to.match(/^MarketDebtBelowMinimum\(debt: \d+, minDebt: 100000000\)$/);
+    const from = new VoidSigner(hardhatAccount(0).address, provider);
+    const call = market
+      .connect(from)
+      .repay.staticCall(account, amount, { blockTag: await previewBlock("repay") });
+    expect(shown).to.equal(await marketRefusal(call));
+    expect(await page.getByTestId("repay-send").isDisabled()).to.equal(true);
     await screenshot("4-refused-repay");
+  });
+
+  it("a borrower adds collateral, borrows, withdraws collateral and repays, each previewed and refused where due", async () => {
+    const dev = hardhatAccount(0, provider);
+    const weth = MockERC20__factory.connect(record.addresses.collateralToken, provider);
+    const usdc = MockERC20__factory.connect(record.addresses.debtToken, provider);
+    const own = market.connect(new VoidSigner(dev.address, provider));
+    await open(`#/position/${dev.address}`, "position-collateral");
+    await connectDevKey();
+    /** The package's previews from the contract's views at the preview's block, formatted as the page does. */
+    const expectPreview = async (
+      id: string,
+      preview: (b: Awaited<ReturnType<typeof booksAt>>) => BorrowerPreview,
+    ) => {
+      const block = await previewBlock(id);
+      const after = preview(await booksAt(dev.address, block));
+      const shown = await text(`${id}-preview`);
+      const price = (x: bigint) => formatPrice(x, 18, 6, "USDC");
+      expect(shown)
+        .to.contain(
+          `collateral ${formatAmount(await market.collateralOf(dev, { blockTag: block }), 18, "WETH")} → ${formatAmount(after.collateral, 18, "WETH")}`,
+        )
+        .and.contain(
+          `debt ${formatAmount(await market.debtOf(dev, { blockTag: block }), 6, "USDC")} → ${formatAmount(after.debt, 6, "USDC")}`,
+        );
+      if (after.debt > 0n) {
+        expect(shown)
+          .to.contain(`→ ${formatWadPercent(after.ltvWad)} (Healthy)`)
+          .and.contain(
+            `the price may fall ${formatWadPercent(after.softDistanceWad)} (to ${price(after.softLiquidationPriceWad)})`,
+          )
+          .and.contain(
+            `soft ${price(after.softLiquidationPriceWad)}, hard ${price(after.hardLiquidationPriceWad)}`,
+          );
+      }
+      return after;
+    };
+    const expectPosition = async () => {
+      await waitForBlock("position-block");
+      const st = await stateOf(dev.address);
+      expect(await text("position-collateral")).to.equal(formatAmount(st.collateral, 18, "WETH"));
+      expect(await text("position-debt")).to.equal(formatAmount(st.debt, 6, "USDC"));
+      expect(await text("position-ltv")).to.equal(st.debt === 0n ? "0.00 %" : formatWadPercent(st.ltvWad));
+      return st;
+    };
+
+    // Add 10 WETH: the allowance is shown, and exactly the amount is approved (none is left afterwards).
+    await page.getByTestId("collateral-amount").fill("10");
+    await page.getByTestId("collateral-preview-button").click();
+    await page
+      .getByTestId("collateral-preview")
+      .getByText("Send first approves exactly 10.0000 WETH")
+      .waitFor();
+    await expectPreview("collateral", (b) => previewSupplyCollateral(b.market, b.books, 10n * WAD));
+    await page.getByTestId("collateral-send").click();
+    await expectDone("collateral");
+    expect((await expectPosition()).collateral).to.equal(10n * WAD);
+    expect(await weth.allowance(dev, market)).to.equal(0n);
+
+    // Borrowing 16,000 USDC against $20,000 is above the 75 % max: refused before sending, as the market would.
+    await page.getByTestId("borrow-amount").fill("16000");
+    await page.getByTestId("borrow-preview-button").click();
+    const tooHigh = await refusal("borrow");
+    expect(tooHigh).to.match(/^MarketLtvTooHigh\(ltvWad: 8\d{17}, maxLtvWad: 750000000000000000\)$/);
+    const borrowAt = { blockTag: await previewBlock("borrow") };
+    expect(tooHigh).to.equal(await marketRefusal(own.borrow.staticCall(16_000n * USDC_UNIT, dev, borrowAt)));
+    expect(await page.getByTestId("borrow-send").isDisabled()).to.equal(true);
+    await screenshot("4b-refused-borrow");
+
+    // Borrow 10,000 USDC: 50 %, and the preview's figures are the package's from the views at its block.
+    await page.getByTestId("borrow-amount").fill("10000");
+    await page.getByTestId("borrow-preview-button").click();
+    await page.getByTestId("borrow-preview").getByText("calls borrow(").waitFor();
+    await expectPreview("borrow", (b) => previewBorrow(b.market, b.books, 10_000n * USDC_UNIT));
+    const usdcBefore = await usdc.balanceOf(dev);
+    await page.getByTestId("borrow-send").click();
+    await expectDone("borrow");
+    const borrowed = await expectPosition();
+    expect(await usdc.balanceOf(dev)).to.equal(usdcBefore + 10_000n * USDC_UNIT);
+    expect(formatWadPercent(borrowed.ltvWad)).to.equal("50.00 %");
+    // What happens next, in words, at $2,000.
+    expect(await text("position-outlook"))
+      .to.contain("Healthy at 2,000.00 USDC: LTV 50.00 %")
+      .and.contain(
+        `to ${formatPrice(borrowed.softLiquidationPriceWad, 18, 6, "USDC")}, the position enters the soft zone`,
+      )
+      .and.contain(
+        `Below ${formatPrice(borrowed.hardLiquidationPriceWad, 18, 6, "USDC")} (the hard zone) it will be closed in full.`,
+      );
+
+    // Withdrawing 5 WETH would leave 100 %: refused; 2 WETH leaves 62.5 %.
+    await page.getByTestId("withdraw-collateral-amount").fill("5");
+    await page.getByTestId("withdraw-collateral-preview-button").click();
+    const withdrawRefused = await refusal("withdraw-collateral");
+    expect(withdrawRefused).to.match(/^MarketLtvTooHigh\(ltvWad: 1\d{18}, maxLtvWad: 750000000000000000\)$/);
+    const withdrawAt = { blockTag: await previewBlock("withdraw-collateral") };
+    expect(withdrawRefused).to.equal(
+      await marketRefusal(own.withdrawCollateral.staticCall(5n * WAD, dev, withdrawAt)),
+    );
+    await page.getByTestId("withdraw-collateral-amount").fill("2");
+    await page.getByTestId("withdraw-collateral-preview-button").click();
+    await page.getByTestId("withdraw-collateral-preview").getByText("calls withdrawCollateral(").waitFor();
+    await expectPreview("withdraw-collateral", (b) => previewWithdrawCollateral(b.market, b.books, 2n * WAD));
+    const wethBefore = await weth.balanceOf(dev);
+    await page.getByTestId("withdraw-collateral-send").click();
+    await expectDone("withdraw-collateral");
+    expect((await expectPosition()).collateral).to.equal(8n * WAD);
+    expect(await weth.balanceOf(dev)).to.equal(wethBefore + 2n * WAD);
+
+    // Repay 5,000 USDC, approved exactly.
+    await page.getByTestId("repay-amount").fill("5000");
+    await page.getByTestId("repay-preview-button").click();
+    await page.getByTestId("repay-preview").getByText("Send first approves exactly 5,000.00 USDC").waitFor();
+    await expectPreview("repay", (b) => previewRepay(b.market, b.books, 5_000n * USDC_UNIT));
+    const debtBefore = await market.debtOf(dev);
+    await page.getByTestId("repay-send").click();
+    await expectDone("repay");
+    const repaid = await expectPosition();
+    const [event] = (await market.queryFilter(market.filters.Repaid(dev.address, dev.address))).slice(-1);
+    expect(event.args.assets).to.equal(5_000n * USDC_UNIT);
+    expect(repaid.debt < debtBefore && repaid.debt > debtBefore - 5_000n * USDC_UNIT).to.equal(true);
+    expect(await usdc.allowance(dev, market)).to.equal(0n);
+    await screenshot("4c-borrower");
+  });
+
+  it("a lender deposits, withdraws and redeems: shares exactly as the vault's previews say, refusals decoded", async () => {
+    const dev = hardhatAccount(0, provider);
+    const usdc = MockERC20__factory.connect(record.addresses.debtToken, provider);
+    const shareSymbol = await market.symbol();
+    const shares = (x: bigint) => formatAmount(x, 12, shareSymbol);
+    const own = market.connect(new VoidSigner(dev.address, provider));
+    await open("#/lend", "lend-total-assets");
+    await connectDevKey();
+    await page.getByTestId("lend-shares").waitFor();
+    await waitForBlock("lend-block");
+    expect(await text("lend-total-assets")).to.equal(formatAmount(await market.totalAssets(), 6, "USDC"));
+    expect(await text("lend-shares")).to.equal(shares(0n));
+    expect(await text("lend-paused-field")).to.equal("no");
+
+    /**
+     * Sends the previewed action from the page, and evaluates `preview` in the very block the action runs in
+     * (the node's pending block, its time fixed a second ahead): what ERC-4626 says the call gives.
+     */
+    async function sendAndPreviewInItsBlock(id: string, nth: number, preview: () => Promise<bigint>) {
+      let expected: bigint | undefined;
+      let sends = 0;
+      await page.route("**/rpc", async (route) => {
+        if ((route.request().postData() ?? "").includes("eth_sendRawTransaction") && ++sends === nth) {
+          const latest = (await provider.getBlock("latest"))!;
+          await provider.send("evm_setNextBlockTimestamp", [latest.timestamp + 1]);
+          expected = await preview();
+        }
+        await route.continue();
+      });
+      await page.getByTestId(`${id}-send`).click();
+      await expectDone(id);
+      await page.unroute("**/rpc");
+      expect(sends).to.equal(nth);
+      return expected!;
+    }
+
+    // Deposit 1,000 USDC (approval first, exactly 1,000): the shares minted are previewDeposit's.
+    await page.getByTestId("deposit-amount").fill("1000");
+    await page.getByTestId("deposit-preview-button").click();
+    await page
+      .getByTestId("deposit-preview")
+      .getByText("Send first approves exactly 1,000.00 USDC")
+      .waitFor();
+    const depositAt = { blockTag: await previewBlock("deposit") };
+    expect(await text("deposit-preview")).to.contain(
+      `previewDeposit: you receive ${shares(await market.previewDeposit(1_000n * USDC_UNIT, depositAt))}`,
+    );
+    const minted = await sendAndPreviewInItsBlock("deposit", 2, () =>
+      market.previewDeposit(1_000n * USDC_UNIT, { blockTag: "pending" }),
+    );
+    expect(await market.balanceOf(dev)).to.equal(minted);
+    expect(await usdc.allowance(dev, market)).to.equal(0n);
+    await waitForBlock("lend-block");
+    expect(await text("lend-shares")).to.equal(shares(minted));
+    expect(await text("lend-max-withdraw")).to.equal(formatAmount(await market.maxWithdraw(dev), 6, "USDC"));
+
+    // Withdraw 400 USDC: the shares burnt are previewWithdraw's, the assets received exactly 400.
+    await page.getByTestId("withdraw-amount").fill("400");
+    await page.getByTestId("withdraw-preview-button").click();
+    await page.getByTestId("withdraw-preview").getByText("previewWithdraw: burns").waitFor();
+    const usdcBefore = await usdc.balanceOf(dev);
+    const burnt = await sendAndPreviewInItsBlock("withdraw", 1, () =>
+      market.previewWithdraw(400n * USDC_UNIT, { blockTag: "pending" }),
+    );
+    expect(await market.balanceOf(dev)).to.equal(minted - burnt);
+    expect(await usdc.balanceOf(dev)).to.equal(usdcBefore + 400n * USDC_UNIT);
+
+    // Redeem 100 shares: the assets paid are previewRedeem's.
+    const redeemed = 100n * 10n ** 12n;
+    await page.getByTestId("redeem-amount").fill("100");
+    await page.getByTestId("redeem-preview-button").click();
+    await page.getByTestId("redeem-preview").getByText("previewRedeem:").waitFor();
+    const usdcBeforeRedeem = await usdc.balanceOf(dev);
+    const paid = await sendAndPreviewInItsBlock("redeem", 1, () =>
+      market.previewRedeem(redeemed, { blockTag: "pending" }),
+    );
+    expect(await market.balanceOf(dev)).to.equal(minted - burnt - redeemed);
+    expect(await usdc.balanceOf(dev)).to.equal(usdcBeforeRedeem + paid);
+    await waitForBlock("lend-block");
+    expect(await text("lend-shares")).to.equal(shares(minted - burnt - redeemed));
+    expect(await text("lend-value")).to.equal(
+      formatAmount(await market.previewRedeem(minted - burnt - redeemed), 6, "USDC"),
+    );
+    await screenshot("4d-lend");
+
+    // Above the max: refused before sending with the ERC-4626 errors the vault would revert with.
+    for (const [id, amount, call] of [
+      [
+        "withdraw",
+        "2000",
+        (at: { blockTag: number }) => own.withdraw.staticCall(2_000n * USDC_UNIT, dev, dev, at),
+      ],
+      [
+        "redeem",
+        "2000",
+        (at: { blockTag: number }) => own.redeem.staticCall(2_000n * 10n ** 12n, dev, dev, at),
+      ],
+    ] as const) {
+      await page.getByTestId(`${id}-amount`).fill(amount);
+      await page.getByTestId(`${id}-preview-button`).click();
+      const shown = await refusal(id);
+      expect(shown).to.match(
+        id === "withdraw" ? /^ERC4626ExceededMaxWithdraw\(owner: / : /^ERC4626ExceededMaxRedeem\(owner: /,
+      );
+      expect(shown).to.equal(await marketRefusal(call({ blockTag: await previewBlock(id) })));
+    }
+
+    // Paused by the guardian (account #0 in the local deployment): shown, and a deposit is refused.
+    const guardian = market.connect(dev);
+    await (await guardian.pause()).wait();
+    try {
+      await open("#/lend", "lend-paused");
+      await connectDevKey();
+      await page.getByTestId("lend-max-deposit").waitFor();
+      expect(await text("lend-max-deposit")).to.equal("0.00 USDC");
+      expect(await text("lend-max-withdraw")).to.equal("0.00 USDC");
+      await page.getByTestId("deposit-amount").fill("10");
+      await page.getByTestId("deposit-preview-button").click();
+      const shown = await refusal("deposit");
+      expect(shown).to.equal(`ERC4626ExceededMaxDeposit(receiver: ${dev.address}, assets: 10000000, max: 0)`);
+      expect(shown).to.equal(
+        await marketRefusal(
+          own.deposit.staticCall(10n * USDC_UNIT, dev, { blockTag: await previewBlock("deposit") }),
+        ),
+      );
+      await screenshot("4e-lend-paused");
+    } finally {
+      await (await guardian.unpause()).wait();
+    }
   });
 
   it("after the price falls, a keeper step from the page appears in the history and chart with the new LTV", async () => {

@@ -4,7 +4,6 @@ import hre, { deployments, ethers } from "hardhat";
 import { MaxUint256 } from "ethers";
 import {
   LendingMarket__factory,
-  MockERC20__factory,
   describePosition,
   previewStep,
   readMarket,
@@ -14,8 +13,18 @@ import {
 } from "../../../src/frontend";
 import { getDeployment, deployments as registry } from "../../../src/frontend/deployments";
 import { StepStatus, Zone } from "../../../src/sdk/types";
-import { MockV3Aggregator__factory } from "../../../typechain-types";
+import { MockERC20__factory, MockV3Aggregator__factory } from "../../../typechain-types";
 import { buildRecord } from "../../../src/deploy/record";
+import { createPublicClient, custom, type Address, type EIP1193RequestFn } from "viem";
+import * as viemEntry from "../../../src/frontend/viem";
+
+/** A viem client on the in-process network: the viem entry's readers must read what the ethers ones read. */
+const viemClient = () =>
+  createPublicClient({
+    transport: custom({
+      request: hre.network.provider.request.bind(hre.network.provider) as EIP1193RequestFn,
+    }),
+  });
 
 const USDC = 10n ** 6n;
 const E8 = 10n ** 8n;
@@ -81,11 +90,12 @@ const scenario = fc.record({
 });
 
 describe("frontend helpers (src/frontend) against the contract views", () => {
-  it("describePosition and previewStep equal positionState and previewLiquidationStep on random positions", async function () {
+  it("describePosition and previewStep equal positionState and previewLiquidationStep on random positions (read with ethers and with viem)", async function () {
     this.timeout(600_000);
     let compared = 0;
     const zones = new Set<Zone>();
     const statuses = new Set<StepStatus>();
+    const client = viemClient();
     await fc.assert(
       fc.asyncProperty(scenario, async (sc) => {
         const { record, signers, market, keeper } = await setup();
@@ -111,8 +121,24 @@ describe("frontend helpers (src/frontend) against the contract views", () => {
           else await hre.network.provider.request({ method: "evm_mine", params: [] });
           const block = await ethers.provider.getBlockNumber();
           const snapshot = await readMarket(record.addresses.market, ethers.provider, block);
+          const viemSnapshot = await viemEntry.readMarket(
+            record.addresses.market as Address,
+            client,
+            BigInt(block),
+          );
+          expect(
+            { ...viemSnapshot, blockNumber: Number(viemSnapshot.blockNumber) },
+            "viem readMarket",
+          ).to.deep.equal(snapshot);
           for (const account of accounts) {
             const pos = await readPosition(record.addresses.market, account, ethers.provider, block);
+            const viemPos = await viemEntry.readPosition(
+              record.addresses.market as Address,
+              account as Address,
+              client,
+              BigInt(block),
+            );
+            expect(viemPos, "viem readPosition").to.deep.equal(pos);
             const st = await market.positionState(account, { blockTag: block });
             const view: PositionView = {
               collateral: st.collateral,

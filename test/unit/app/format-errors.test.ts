@@ -36,7 +36,7 @@ describe("app/src/format", () => {
 
 describe("app/src/errors", () => {
   const market = new Interface(abis.LendingMarket);
-  const token = new Interface(abis.MockERC20);
+  const token = new Interface(abis.ERC20);
 
   it("decodes a market error with its enum argument by name", () => {
     const data = market.encodeErrorResult("MarketStepNotAllowed", [2, 0]);

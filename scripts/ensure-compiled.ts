@@ -6,7 +6,8 @@
  *   ts-node --transpile-only scripts/ensure-compiled.ts
  *
  * Quiet when everything is up to date; otherwise it says why it compiles and runs `hardhat compile` (or, when
- * only the bindings are missing, `hardhat typechain`, which regenerates them from the cached artifacts).
+ * only the generated bindings are missing, `hardhat typechain`, which regenerates them from the cached
+ * artifacts; its compile step also rewrites the package's `as const` ABIs, src/frontend/abis.generated.ts).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -41,8 +42,8 @@ export function staleReason(root: string): { reason: string; task: "compile" | "
       return { reason: `${relative(root, latest.file)} changed since the last compile`, task: "compile" };
     }
   }
-  if (!existsSync(join(root, "typechain-types", "index.ts"))) {
-    return { reason: "the typechain bindings are missing", task: "typechain" };
+  for (const generated of ["typechain-types/index.ts", "src/frontend/abis.generated.ts"]) {
+    if (!existsSync(join(root, generated))) return { reason: `${generated} is missing`, task: "typechain" };
   }
   return undefined;
 }

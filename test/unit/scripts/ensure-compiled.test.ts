@@ -27,6 +27,7 @@ describe("scripts/ensure-compiled staleReason", () => {
   it("compiles when a contract or the config is newer than the last compile, naming the file", () => {
     write("cache/solidity-files-cache.json", 2_000);
     write("typechain-types/index.ts", 2_000);
+    write("src/frontend/abis.generated.ts", 2_000);
     write("contracts/libraries/B.sol", 3_000);
     expect(staleReason(root)).to.deep.equal({
       reason: "contracts/libraries/B.sol changed since the last compile",
@@ -40,10 +41,15 @@ describe("scripts/ensure-compiled staleReason", () => {
     });
   });
 
-  it("regenerates only the bindings when the artifacts are current but typechain-types/ is gone", () => {
+  it("regenerates only the bindings when the artifacts are current but a generated file is gone", () => {
     write("cache/solidity-files-cache.json", 2_000);
     expect(staleReason(root)).to.deep.equal({
-      reason: "the typechain bindings are missing",
+      reason: "typechain-types/index.ts is missing",
+      task: "typechain",
+    });
+    write("typechain-types/index.ts", 2_000);
+    expect(staleReason(root)).to.deep.equal({
+      reason: "src/frontend/abis.generated.ts is missing",
       task: "typechain",
     });
   });
@@ -51,6 +57,7 @@ describe("scripts/ensure-compiled staleReason", () => {
   it("does nothing when artifacts and bindings are newer than every input", () => {
     write("cache/solidity-files-cache.json", 2_000);
     write("typechain-types/index.ts", 2_000);
+    write("src/frontend/abis.generated.ts", 2_000);
     expect(staleReason(root)).to.equal(undefined);
   });
 });

@@ -179,7 +179,7 @@ interface StepRecord {
 }
 
 describe("Gradual unwind (integration)", () => {
-  it("unwinds a position stepwise as its price walks down, then closes a position pushed past hardLtv at once", async () => {
+  it("unwinds a position stepwise as its price walks down, then closes a position pushed past hardLtv at once [uninstrumented]", async () => {
     const f = await loadFixture(unwindFixture);
     const { market, keeper, alice, bob } = f;
     const prices = new PriceStateModel();

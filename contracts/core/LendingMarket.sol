@@ -15,7 +15,6 @@ import {
     ILendingMarket,
     ILiquidationStepCallback,
     MarketParams,
-    PositionState,
     StepPreview,
     StepStatus,
     Zone
@@ -398,18 +397,6 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     }
 
     /// @inheritdoc ILendingMarket
-    function positionState(address account) external view returns (PositionState memory) {
-        address[] memory one = new address[](1);
-        one[0] = account;
-        return _positionStates(one)[0];
-    }
-
-    /// @inheritdoc ILendingMarket
-    function positionStates(address[] calldata accounts) external view returns (PositionState[] memory) {
-        return _positionStates(accounts);
-    }
-
-    /// @inheritdoc ILendingMarket
     function accounting()
         external
         view
@@ -452,6 +439,11 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     function totalDebt() external view returns (uint256) {
         Ctx memory c = _load();
         return c.totalNormDebt.wadMulUp(c.index);
+    }
+
+    /// @inheritdoc ILendingMarket
+    function totalNormDebt() external view returns (uint256) {
+        return _totalNormDebt;
     }
 
     /// @inheritdoc ILendingMarket
@@ -578,79 +570,6 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         if (moved) emit PriceStateUpdated(c.spot, c.ema, c.variance);
     }
 
-    /// @dev Position states with one oracle read and one load of the market state for the whole batch.
-    function _positionStates(
-        address[] memory accounts
-    ) internal view returns (PositionState[] memory states) {
-        Ctx memory c = _load();
-        bool usable;
-        (usable, c.spot, c.status) = oracle.tryPrice();
-        if (usable) _loadPriceState(c);
-        MarketParams memory p = _params;
-        states = new PositionState[](accounts.length);
-        for (uint256 i; i < accounts.length; ++i) {
-            uint256 freeMemory;
-            // solhint-disable-next-line no-inline-assembly
-            assembly {
-                freeMemory := mload(0x40)
-            }
-            _fillPositionState(states[i], c, p, usable, accounts[i]);
-            // The position's temporaries are dead (its results were copied into `states[i]`, allocated before
-            // the loop): hand their memory back, so a page costs linear rather than quadratic memory gas.
-            // solhint-disable-next-line no-inline-assembly
-            assembly {
-                mstore(0x40, freeMemory)
-            }
-        }
-    }
-
-    /// @dev Writes `account`'s state into `st`, copying every result into `st`'s own memory.
-    function _fillPositionState(
-        PositionState memory st,
-        Ctx memory c,
-        MarketParams memory p,
-        bool usable,
-        address account
-    ) internal view {
-        Position memory pos = _positions[account];
-        st.collateral = pos.collateral;
-        st.debt = uint256(pos.normDebt).wadMulUp(c.index);
-        st.softLiquidationPriceWad = LiquidationSchedule.liquidationPrice(
-            st.collateral,
-            st.debt,
-            p.softLtvBps
-        );
-        st.hardLiquidationPriceWad = LiquidationSchedule.liquidationPrice(
-            st.collateral,
-            st.debt,
-            p.hardLtvBps
-        );
-        StepPreview memory step = st.step;
-        if (!usable) {
-            step.status = StepStatus.OracleUnavailable;
-            return;
-        }
-        st.ltvWad = LiquidationSchedule.ltvWad(st.debt, LiquidationSchedule.valueOf(st.collateral, c.spot));
-        st.zone = LiquidationSchedule.zoneOf(p, st.debt, st.ltvWad);
-        if (pos.lastStepAt != 0) {
-            st.nextSoftStepAt = pos.lastStepAt + LiquidationSchedule.stepIntervalSeconds(p, c.variance);
-        }
-        (StepPreview memory s, , ) = _plan(c, account, type(uint256).max);
-        (step.status, step.zone, step.repaid, step.seized, step.incentiveWad) = (
-            s.status,
-            s.zone,
-            s.repaid,
-            s.seized,
-            s.incentiveWad
-        );
-        (step.tip, step.badDebt, step.ltvBeforeWad, step.ltvAfterWad) = (
-            s.tip,
-            s.badDebt,
-            s.ltvBeforeWad,
-            s.ltvAfterWad
-        );
-    }
-
     /// @dev The step `account` allows now, and the normalised debt it removes. Shared by the step and its preview.
     function _plan(
         Ctx memory c,
@@ -677,18 +596,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
             })
         );
         if (s.status != StepStatus.Ready) return (s, nextAt, 0);
-        if (s.repaid == debt || s.badDebt != 0) {
-            normRepaid = pos.normDebt;
-            if (s.badDebt != 0) {
-                // The exact drop of lenders' assets: total debt falls by the whole position, cash rises by repaid.
-                uint256 debtDrop =
-                    c.totalNormDebt.wadMulUp(c.index) - (c.totalNormDebt - normRepaid).wadMulUp(c.index);
-                s.badDebt = debtDrop.zeroFloorSub(s.repaid);
-            }
-        } else {
-            // Rounds down: the position is credited no more normalised debt than the repay buys.
-            normRepaid = s.repaid.wadDivDown(c.index);
-        }
+        normRepaid = LiquidationSchedule.settle(s, debt, pos.normDebt, c.totalNormDebt, c.index);
     }
 
     /// @dev Vault deposits and withdrawals: no zero amounts, and none from inside a step's callback.

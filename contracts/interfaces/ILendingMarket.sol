@@ -237,12 +237,6 @@ interface ILendingMarket {
         uint256 maxRepay
     ) external view returns (StepPreview memory);
 
-    /// @notice A position's full state (collateral, debt, LTV, zone, liquidation prices, next step).
-    function positionState(address account) external view returns (PositionState memory);
-
-    /// @notice Many positions at once, with a single oracle read: keepers evaluate whole pages in one call.
-    function positionStates(address[] calldata accounts) external view returns (PositionState[] memory);
-
     /// @notice Debt of `account` including interest accrued up to now, rounded up.
     function debtOf(address account) external view returns (uint256);
 
@@ -252,6 +246,10 @@ interface ILendingMarket {
     /// @notice Total debt including accrued interest, rounded up.
     function totalDebt() external view returns (uint256);
 
+    /// @notice Sum of every position's normalised debt (total debt = this x borrow index / 1e18, rounded up), so
+    /// that a reader of `packedPositions` can compute a bad-debt step's write-off exactly as the step books it.
+    function totalNormDebt() external view returns (uint256);
+
     /// @notice Number of accounts that ever borrowed (append-only list for keepers).
     function borrowersLength() external view returns (uint256);
 
@@ -260,7 +258,8 @@ interface ILendingMarket {
 
     /// @notice The stored positions of `accounts`, one word each (about 2,300 gas per account), so that a keeper
     /// can evaluate thousands of positions per block off chain with the contract's own arithmetic (src/sdk) and
-    /// the market-wide state of `accounting()`, `priceState()` and the oracle. Bits 0-111: collateral (collateral
+    /// the market-wide state of `accounting()`, `totalNormDebt()`, `priceState()` and the oracle, as
+    /// `MarketLens.positionStates` does on chain. Bits 0-111: collateral (collateral
     /// units); 112-215: normalised debt (debt = normDebt x borrowIndex / 1e18, rounded up); 216-247: time of the
     /// last step (seconds, 0: none); bit 248: registered as a borrower.
     function packedPositions(address[] calldata accounts) external view returns (uint256[] memory words);

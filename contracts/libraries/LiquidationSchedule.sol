@@ -255,6 +255,29 @@ library LiquidationSchedule {
         s.status = StepStatus.Ready;
     }
 
+    /// @notice The normalised debt a ready step `s` removes from a position of normalised debt `normDebt` (debt
+    /// `debt` at borrow index `indexWad`), and the bad debt as the market books it, given the market's total
+    /// normalised debt. A step that closes the position (all debt repaid, or all collateral taken) removes all of
+    /// it; a partial step is credited `repaid / index`, rounded down (no more normalised debt than the repay buys).
+    /// A write-off is booked as the exact fall of lenders' assets: total debt falls by the whole position (each
+    /// total rounded up), cash rises by `repaid`; `s.badDebt` is set to that figure. The step and the lens's
+    /// position states both call this, so they report the same write-off.
+    function settle(
+        StepPreview memory s,
+        uint256 debt,
+        uint256 normDebt,
+        uint256 totalNormDebt,
+        uint256 indexWad
+    ) internal pure returns (uint256 normRepaid) {
+        if (s.repaid != debt && s.badDebt == 0) return s.repaid.wadDivDown(indexWad);
+        if (s.badDebt != 0) {
+            uint256 debtDrop =
+                totalNormDebt.wadMulUp(indexWad) - (totalNormDebt - normDebt).wadMulUp(indexWad);
+            s.badDebt = debtDrop.zeroFloorSub(s.repaid);
+        }
+        return normDebt;
+    }
+
     /// @notice Hard-zone terms: incentive (WAD), the repay that closes the position, and how collateral is paid.
     /// Collateral worth at least D (1 + incMax): incMax, repay up to D. Worth at least D (1 + incHardMin): the
     /// keeper repays D for all collateral (incentive V/D - 1, rounded down), so no loss is booked. Below that:

@@ -6,6 +6,9 @@
  *   npm run bench:gas              measure and rewrite gas-snapshot.json
  *   npm run bench:gas -- --check   measure and fail if any figure rose more than 1 % over the snapshot
  *   npm run bench:gas -- --breakdown   also print where the gas of the market calls goes (trace per call)
+ *
+ * It also prints each deployed contract's code size and its headroom under EIP-170's 24,576 bytes; `--check`
+ * fails when LendingMarket's headroom is below MIN_MARKET_HEADROOM (room the next contract changes need).
  */
 process.env.HARDHAT_NETWORK ||= "hardhat";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -21,13 +24,21 @@ import {
   type PhasedAggregatorProxy,
 } from "../typechain-types";
 import { gasBreakdown } from "./lib/gas-trace";
-import { compareSnapshots, formatTable, type GasSnapshot } from "./lib/gas";
+import {
+  compareSnapshots,
+  formatCodeSizes,
+  formatTable,
+  headroomProblems,
+  type GasSnapshot,
+} from "./lib/gas";
 import { defaultMarketParams } from "../src/sdk/params";
 
 import { deployUniswapV2Pair } from "../src/sim/uniswap-v2";
 const { ethers, network } = hre;
 const SNAPSHOT_PATH = join(__dirname, "..", "gas-snapshot.json");
 const TOLERANCE = 0.01;
+/** Bytes of code LendingMarket must leave free under the 24,576-byte limit. */
+const MIN_MARKET_HEADROOM = 2_048;
 const MAX = ethers.MaxUint256;
 const E8 = 10n ** 8n;
 const NO_QUOTE = { feed: ethers.ZeroAddress, heartbeatSeconds: 0, minAnswer: 0, maxAnswer: 0 };
@@ -232,9 +243,24 @@ async function main() {
     market.connect(keeper).liquidationStep(f.address, MAX, 0, "0x"),
   );
 
+  // ---------------------------------------------------------------- code sizes
+  const lens = await ethers.deployContract("MarketLens");
+  const codeSizeOf = async (target: { getAddress(): Promise<string> }) =>
+    (await ethers.provider.getCode(await target.getAddress())).length / 2 - 1;
+  const codeSizes: Record<string, number> = {
+    LendingMarket: await codeSizeOf(market),
+    MarketFactory: await codeSizeOf(factory),
+    ChainlinkPriceOracle: await codeSizeOf(oneFeed),
+    KinkedRateModel: await codeSizeOf(rateModel),
+    MarketLens: await codeSizeOf(lens),
+    LiquidationUpkeep: await codeSizeOf(upkeep),
+    PairFlashKeeper: await codeSizeOf(flash),
+  };
+
   // ---------------------------------------------------------------- report
   const snapshot: GasSnapshot = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, v]));
   console.log(formatTable(snapshot));
+  console.log(`\n${formatCodeSizes(codeSizes)}`);
   if (process.argv.includes("--breakdown")) {
     const labels: Record<string, string> = {
       [marketAddress.toLowerCase()]: "market",
@@ -254,6 +280,12 @@ async function main() {
     const problems = compareSnapshots(committed, snapshot, TOLERANCE);
     if (problems.length > 0) {
       console.error(`Gas rose more than ${TOLERANCE * 100} % (or figures changed):\n${problems.join("\n")}`);
+      process.exitCode = 1;
+      return;
+    }
+    const tight = headroomProblems(codeSizes, { LendingMarket: MIN_MARKET_HEADROOM });
+    if (tight.length > 0) {
+      console.error(`Code size over its budget:\n${tight.join("\n")}`);
       process.exitCode = 1;
       return;
     }

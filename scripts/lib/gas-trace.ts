@@ -27,6 +27,42 @@ export interface GasLine {
 
 const CALLS = new Set(["CALL", "STATICCALL", "DELEGATECALL", "CALLCODE"]);
 
+async function structLogs(provider: TraceProvider, txHash: string): Promise<StructLog[]> {
+  const trace = (await provider.send("debug_traceTransaction", [
+    txHash,
+    { disableMemory: true, disableStorage: true },
+  ])) as { gas: number; structLogs: StructLog[] };
+  return trace.structLogs;
+}
+
+/** The inclusive gas of the external call at `logs[i]`: what the caller's frame had before it and after it. */
+function callGas(logs: StructLog[], i: number): number {
+  let j = i + 1;
+  while (j < logs.length && logs[j].depth > logs[i].depth) j++;
+  const after = j < logs.length ? logs[j].gas : logs[i].gas - logs[i].gasCost;
+  return logs[i].gas - after;
+}
+
+const callTarget = (log: StructLog) => "0x" + (log.stack![log.stack!.length - 2] ?? "").slice(-40);
+
+/**
+ * The gas a transaction spent in calls to `target`, at any depth, each inclusive of the callee's own calls (a
+ * call to `target` made from inside another call to it is counted once, in the outer one).
+ */
+export async function callGasTo(provider: TraceProvider, txHash: string, target: string): Promise<number> {
+  const logs = await structLogs(provider, txHash);
+  const wanted = target.toLowerCase();
+  let total = 0;
+  for (let i = 0; i < logs.length; i++) {
+    if (!CALLS.has(logs[i].op) || callTarget(logs[i]) !== wanted) continue;
+    total += callGas(logs, i);
+    // Skip the callee's frame: nested calls to the same target are already inside this figure.
+    const depth = logs[i].depth;
+    while (i + 1 < logs.length && logs[i + 1].depth > depth) i++;
+  }
+  return total;
+}
+
 /** Breakdown lines whose gas sums to the receipt's `gasUsed` (refunds shown as a negative line). */
 export async function gasBreakdown(
   provider: TraceProvider,
@@ -35,11 +71,7 @@ export async function gasBreakdown(
 ): Promise<GasLine[]> {
   const receipt = await provider.getTransactionReceipt(txHash);
   if (!receipt) throw new Error(`no receipt for ${txHash}`);
-  const trace = (await provider.send("debug_traceTransaction", [
-    txHash,
-    { disableMemory: true, disableStorage: true },
-  ])) as { gas: number; structLogs: StructLog[] };
-  const logs = trace.structLogs;
+  const logs = await structLogs(provider, txHash);
   const name = (address: string) => labels[address.toLowerCase()] ?? address;
   const lines = new Map<string, number>();
   const add = (label: string, gas: number) => lines.set(label, (lines.get(label) ?? 0) + gas);
@@ -51,13 +83,8 @@ export async function gasBreakdown(
   for (let i = 0; i < logs.length; i++) {
     const log = logs[i];
     if (log.depth !== 1) continue;
-    if (CALLS.has(log.op)) {
-      const target = "0x" + (log.stack![log.stack!.length - 2] ?? "").slice(-40);
-      let j = i + 1;
-      while (j < logs.length && logs[j].depth > 1) j++;
-      const after = j < logs.length ? logs[j].gas : logs[i].gas - logs[i].gasCost;
-      add(`call ${name(target)}`, log.gas - after);
-    } else if (log.op === "SLOAD") add("storage reads (SLOAD)", log.gasCost);
+    if (CALLS.has(log.op)) add(`call ${name(callTarget(log))}`, callGas(logs, i));
+    else if (log.op === "SLOAD") add("storage reads (SLOAD)", log.gasCost);
     else if (log.op === "SSTORE") add("storage writes (SSTORE)", log.gasCost);
     else if (log.op.startsWith("LOG")) add("events (LOG)", log.gasCost);
     else if (log.op === "TLOAD" || log.op === "TSTORE")

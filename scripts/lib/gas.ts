@@ -58,3 +58,50 @@ export function headroomProblems(sizes: Record<string, number>, minimum: Record<
     return headroom < bytes ? [`  ${name}: ${headroom} bytes of headroom, below the ${bytes} required`] : [];
   });
 }
+
+/** Snapshot keys of the anchor's figures start with this. */
+export const ANCHOR_PREFIX = "Morpho Blue: ";
+
+/** `ours / anchor` with two decimals. */
+export const ratio = (ours: bigint, anchor: bigint): string => (Number(ours) / Number(anchor)).toFixed(2);
+
+/**
+ * Our figures beside the anchor's, as a Markdown table: one row per entry of `rows` (our call → the anchor's
+ * call measured in the same state), with the ratio.
+ */
+export function formatComparison(
+  ours: GasSnapshot,
+  anchor: GasSnapshot,
+  rows: Readonly<Record<string, string>>,
+): string {
+  const lines = Object.entries(rows).map(([mine, theirs]) => {
+    const a = ours[mine];
+    const b = anchor[theirs];
+    if (a === undefined || b === undefined) throw new Error(`comparison: no figure for ${mine} / ${theirs}`);
+    return `| ${mine} | ${a.toLocaleString("en-US")} | ${theirs} | ${b.toLocaleString("en-US")} | ${ratio(a, b)} |`;
+  });
+  return [
+    "| call | ours | Morpho Blue call | Morpho Blue | ours / Morpho |",
+    "| --- | ---: | --- | ---: | ---: |",
+    ...lines,
+  ].join("\n");
+}
+
+/** One gas target: a figure and the most it may be. */
+export interface GasTarget {
+  name: string;
+  figure: bigint;
+  limit: bigint;
+  /** How the limit is set, when it is derived from other figures. */
+  basis?: string;
+}
+
+/** The targets as a Markdown table with whether each is met. */
+export function formatTargets(targets: readonly GasTarget[]): string {
+  const rows = targets.map((t) => {
+    const met = t.figure <= t.limit ? "met" : `missed by ${(t.figure - t.limit).toLocaleString("en-US")}`;
+    const limit = `≤ ${t.limit.toLocaleString("en-US")}${t.basis ? ` (${t.basis})` : ""}`;
+    return `| ${t.name} | ${t.figure.toLocaleString("en-US")} | ${limit} | ${met} |`;
+  });
+  return ["| target | gas | limit | |", "| --- | ---: | --- | --- |", ...rows].join("\n");
+}

@@ -3,8 +3,11 @@ import {
   CODE_SIZE_LIMIT,
   compareSnapshots,
   formatCodeSizes,
+  formatComparison,
   formatTable,
+  formatTargets,
   headroomProblems,
+  ratio,
 } from "../../../scripts/lib/gas";
 
 describe("scripts/lib/gas", () => {
@@ -35,5 +38,31 @@ describe("scripts/lib/gas", () => {
       "  LendingMarket: 2048 bytes of headroom, below the 2049 required",
       "  Other: code size not measured",
     ]);
+  });
+
+  it("puts our figures beside the anchor's with the ratio, and refuses a row without a figure", () => {
+    expect(ratio(117_897n, 104_722n)).to.equal("1.13");
+    const rows = { "step (following)": "liquidate 10 % (second)" };
+    expect(
+      formatComparison({ "step (following)": 118_000n }, { "liquidate 10 % (second)": 104_722n }, rows),
+    ).to.equal(
+      "| call | ours | Morpho Blue call | Morpho Blue | ours / Morpho |\n| --- | ---: | --- | ---: | ---: |\n" +
+        "| step (following) | 118,000 | liquidate 10 % (second) | 104,722 | 1.13 |",
+    );
+    expect(() => formatComparison({}, { "liquidate 10 % (second)": 1n }, rows)).to.throw(
+      "comparison: no figure for step (following) / liquidate 10 % (second)",
+    );
+  });
+
+  it("says which targets are met and by how much the others are missed", () => {
+    expect(
+      formatTargets([
+        { name: "a", figure: 90_000n, limit: 90_000n },
+        { name: "b", figure: 118_001n, limit: 117_897n, basis: "anchor + read" },
+      ]),
+    ).to.equal(
+      "| target | gas | limit | |\n| --- | ---: | --- | --- |\n| a | 90,000 | ≤ 90,000 | met |\n" +
+        "| b | 118,001 | ≤ 117,897 (anchor + read) | missed by 104 |",
+    );
   });
 });

@@ -303,7 +303,9 @@ async function main() {
     for (const [name, hash] of Object.entries(traced)) {
       console.log(`\n${name}: ${figures[name]}`);
       for (const line of await gasBreakdown(ethers.provider, hash, labels))
-        console.log(`  ${line.gas.toString().padStart(7)}  ${line.label}`);
+        console.log(
+          `  ${line.gas.toString().padStart(7)}  ${line.label}${line.detail ? ` (${line.detail})` : ""}`,
+        );
     }
   }
   const committed = JSON.parse(readFileSync(SNAPSHOT_PATH, "utf8")) as Record<string, number>;

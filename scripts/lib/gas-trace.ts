@@ -23,6 +23,8 @@ interface StructLog {
 export interface GasLine {
   label: string;
   gas: number;
+  /** How the line's gas is made up, for storage: how many accesses at each price (e.g. `9 × 2,100, 1 × 100`). */
+  detail?: string;
 }
 
 const CALLS = new Set(["CALL", "STATICCALL", "DELEGATECALL", "CALLCODE"]);
@@ -75,6 +77,14 @@ export async function gasBreakdown(
   const name = (address: string) => labels[address.toLowerCase()] ?? address;
   const lines = new Map<string, number>();
   const add = (label: string, gas: number) => lines.set(label, (lines.get(label) ?? 0) + gas);
+  /** Per storage line, how many accesses cost how much (cold and warm reads, the kinds of write). */
+  const prices = new Map<string, Map<number, number>>();
+  const addAccess = (label: string, gas: number) => {
+    add(label, gas);
+    const byPrice = prices.get(label) ?? new Map<number, number>();
+    byPrice.set(gas, (byPrice.get(gas) ?? 0) + 1);
+    prices.set(label, byPrice);
+  };
 
   const executed =
     logs.length === 0 ? 0 : logs[0].gas - (logs[logs.length - 1].gas - logs[logs.length - 1].gasCost);
@@ -84,8 +94,8 @@ export async function gasBreakdown(
     const log = logs[i];
     if (log.depth !== 1) continue;
     if (CALLS.has(log.op)) add(`call ${name(callTarget(log))}`, callGas(logs, i));
-    else if (log.op === "SLOAD") add("storage reads (SLOAD)", log.gasCost);
-    else if (log.op === "SSTORE") add("storage writes (SSTORE)", log.gasCost);
+    else if (log.op === "SLOAD") addAccess("storage reads (SLOAD)", log.gasCost);
+    else if (log.op === "SSTORE") addAccess("storage writes (SSTORE)", log.gasCost);
     else if (log.op.startsWith("LOG")) add("events (LOG)", log.gasCost);
     else if (log.op === "TLOAD" || log.op === "TSTORE")
       add("transient storage (reentrancy lock)", log.gasCost);
@@ -99,6 +109,15 @@ export async function gasBreakdown(
     { label: "intrinsic (21,000 base + calldata)", gas: intrinsic },
     { label: "storage refunds", gas: gasUsed - intrinsic - executed },
   ];
-  for (const [label, gas] of [...lines.entries()].sort((a, b) => b[1] - a[1])) result.push({ label, gas });
+  for (const [label, gas] of [...lines.entries()].sort((a, b) => b[1] - a[1])) {
+    const byPrice = prices.get(label);
+    const detail = byPrice
+      ? [...byPrice.entries()]
+          .sort((a, b) => b[0] - a[0])
+          .map(([price, n]) => `${n} × ${price.toLocaleString("en-US")}`)
+          .join(", ")
+      : undefined;
+    result.push(detail === undefined ? { label, gas } : { label, gas, detail });
+  }
   return result;
 }

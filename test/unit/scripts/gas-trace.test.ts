@@ -33,6 +33,10 @@ describe("scripts/lib/gas-trace", () => {
     expect(line(lines, "storage writes (SSTORE)")).to.equal(22_900);
     // Both balance slots are read cold once (2 x 2,100) before being written.
     expect(line(lines, "storage reads (SLOAD)")).to.equal(4_200);
+    expect(lines.find((l) => l.label === "storage reads (SLOAD)")!.detail).to.equal("2 × 2,100");
+    expect(lines.find((l) => l.label === "storage writes (SSTORE)")!.detail).to.equal(
+      "1 × 20,000, 1 × 2,900",
+    );
     expect(line(lines, "events (LOG)")).to.be.greaterThan(0);
     expect(line(lines, "storage refunds")).to.equal(0);
   });

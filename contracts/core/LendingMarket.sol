@@ -38,11 +38,13 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     uint256 internal constant WAD = WadMath.WAD;
     uint256 internal constant BPS = 1e4;
 
-    /// @dev One position in one slot: 112 + 104 + 32 + 8 bits.
+    /// @dev One position, unpacked for the length of an action. Stored as one word (`_positions`): collateral in
+    /// bits 0-111, normalised debt in 112-215, the last step's time in 216-247, registered in bit 248; read and
+    /// written whole, once per action (ILendingMarket.packedPositions documents the same layout).
     struct Position {
-        uint112 collateral;
-        uint104 normDebt;
-        uint32 lastStepAt;
+        uint256 collateral;
+        uint256 normDebt;
+        uint256 lastStepAt;
         bool registered;
     }
 
@@ -71,7 +73,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     IRateModel public rateModel;
     MarketParams internal _params;
 
-    mapping(address account => Position) internal _positions;
+    mapping(address account => uint256 word) internal _positions;
     address[] internal _borrowers;
 
     // slot: debt totals and interest (the index may grow 7.9e10-fold; timestamps fit until 2106)
@@ -134,8 +136,11 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     function supplyCollateral(address account, uint256 amount) external nonReentrant {
         if (amount == 0) revert MarketZeroAmount();
         if (account == address(0)) revert MarketZeroAddress();
-        Position storage pos = _positions[account];
-        pos.collateral = (pos.collateral + amount).toUint112();
+        uint256 word = _positions[account];
+        // Collateral sits in the word's low 112 bits: checking the new figure fits them (SafeCast) keeps the
+        // addition from carrying into the normalised debt.
+        (uint256(uint112(word)) + amount).toUint112();
+        _positions[account] = word + amount;
         emit CollateralSupplied(msg.sender, account, amount);
         _pullExact(COLLATERAL, amount);
     }
@@ -144,16 +149,16 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     function withdrawCollateral(uint256 amount, address receiver) external nonReentrant whenNotPaused {
         if (amount == 0) revert MarketZeroAmount();
         if (receiver == address(0)) revert MarketZeroAddress();
-        Position memory pos = _positions[msg.sender];
+        Position memory pos = _position(msg.sender);
         if (amount > pos.collateral) revert MarketInsufficientCollateral(pos.collateral, amount);
-        pos.collateral -= uint112(amount);
+        pos.collateral -= amount;
         if (pos.normDebt != 0) {
             Ctx memory c = _load();
             _loadReadyPrice(c);
-            _checkLtv(pos.collateral, uint256(pos.normDebt).wadMulUp(c.index), c.spot);
+            _checkLtv(pos.collateral, pos.normDebt.wadMulUp(c.index), c.spot);
             _store(c);
         }
-        _positions[msg.sender].collateral = pos.collateral;
+        _setPosition(msg.sender, pos);
         emit CollateralWithdrawn(msg.sender, receiver, amount);
         COLLATERAL.safeTransfer(receiver, amount);
     }
@@ -168,11 +173,11 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         Ctx memory c = _load();
         _loadReadyPrice(c);
         if (assets > c.cash) revert MarketInsufficientCash(c.cash, assets);
-        Position memory pos = _positions[msg.sender];
+        Position memory pos = _position(msg.sender);
         // Debt rounds up: the borrower owes at least what was sent.
         normDebt = assets.wadDivUp(c.index);
-        pos.normDebt = (pos.normDebt + normDebt).toUint104();
-        uint256 debt = uint256(pos.normDebt).wadMulUp(c.index);
+        pos.normDebt += normDebt;
+        uint256 debt = pos.normDebt.wadMulUp(c.index);
         if (debt < _params.minDebt) revert MarketDebtBelowMinimum(debt, _params.minDebt);
         _checkLtv(pos.collateral, debt, c.spot);
         if (!pos.registered) {
@@ -180,7 +185,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
             _borrowers.push(msg.sender);
             emit BorrowerRegistered(msg.sender, _borrowers.length - 1);
         }
-        _positions[msg.sender] = pos;
+        _setPosition(msg.sender, pos);
         c.totalNormDebt += normDebt;
         c.cash -= assets;
         _store(c);
@@ -192,8 +197,8 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     function repay(address account, uint256 assets) external nonReentrant returns (uint256 repaid) {
         if (assets == 0) revert MarketZeroAmount();
         Ctx memory c = _load();
-        Position storage pos = _positions[account];
-        uint256 normDebt = pos.normDebt;
+        uint256 word = _positions[account];
+        uint256 normDebt = uint104(word >> 112);
         if (normDebt == 0) revert MarketNoDebt(account);
         uint256 debt = normDebt.wadMulUp(c.index);
         uint256 normRepaid;
@@ -205,7 +210,8 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
             uint256 remaining = (normDebt - normRepaid).wadMulUp(c.index);
             if (remaining < _params.minDebt) revert MarketDebtBelowMinimum(remaining, _params.minDebt);
         }
-        pos.normDebt = uint104(normDebt - normRepaid);
+        // normRepaid <= normDebt: the subtraction stays within the normalised debt's bits.
+        _positions[account] = word - (normRepaid << 112);
         c.totalNormDebt -= normRepaid;
         c.cash += repaid;
         _store(c);
@@ -226,15 +232,16 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         Ctx memory c = _load();
         (c.spot, c.status) = oracle.priceWithStatus();
         _loadPriceState(c);
-        (StepPreview memory s, uint256 nextAt, uint256 normRepaid) = _plan(c, account, maxRepay);
+        Position memory pos = _position(account);
+        (StepPreview memory s, uint256 nextAt, uint256 normRepaid) = _plan(c, pos, maxRepay);
         if (s.status != StepStatus.Ready) revert MarketStepNotAllowed(s.status, nextAt);
         if (s.seized < minSeized) revert MarketStepSlippage(s.seized, minSeized);
         (repaid, seized) = (s.repaid, s.seized);
 
-        Position storage pos = _positions[account];
-        pos.collateral -= uint112(seized);
-        pos.normDebt -= uint104(normRepaid);
-        pos.lastStepAt = uint32(block.timestamp);
+        pos.collateral -= seized;
+        pos.normDebt -= normRepaid;
+        pos.lastStepAt = block.timestamp;
+        _setPosition(account, pos);
         c.totalNormDebt -= normRepaid;
         c.cash += repaid - s.tip;
         c.reserves -= s.tip;
@@ -393,7 +400,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
             return s;
         }
         _loadPriceState(c);
-        (s, , ) = _plan(c, account, maxRepay);
+        (s, , ) = _plan(c, _position(account), maxRepay);
     }
 
     /// @inheritdoc ILendingMarket
@@ -427,12 +434,12 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
 
     /// @inheritdoc ILendingMarket
     function debtOf(address account) external view returns (uint256) {
-        return uint256(_positions[account].normDebt).wadMulUp(_load().index);
+        return _position(account).normDebt.wadMulUp(_load().index);
     }
 
     /// @inheritdoc ILendingMarket
     function collateralOf(address account) external view returns (uint256) {
-        return _positions[account].collateral;
+        return _position(account).collateral;
     }
 
     /// @inheritdoc ILendingMarket
@@ -465,16 +472,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     /// @inheritdoc ILendingMarket
     function packedPositions(address[] calldata accounts) external view returns (uint256[] memory words) {
         words = new uint256[](accounts.length);
-        for (uint256 i; i < accounts.length; ++i) {
-            Position storage pos = _positions[accounts[i]];
-            uint256 word;
-            // The slot as stored: the layout of `Position` (collateral in the low bits).
-            // solhint-disable-next-line no-inline-assembly
-            assembly ("memory-safe") {
-                word := sload(pos.slot)
-            }
-            words[i] = word;
-        }
+        for (uint256 i; i < accounts.length; ++i) words[i] = _positions[accounts[i]];
     }
 
     /// @inheritdoc ILendingMarket
@@ -573,12 +571,11 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     /// @dev The step `account` allows now, and the normalised debt it removes. Shared by the step and its preview.
     function _plan(
         Ctx memory c,
-        address account,
+        Position memory pos,
         uint256 maxRepay
     ) internal view returns (StepPreview memory s, uint256 nextAt, uint256 normRepaid) {
-        Position memory pos = _positions[account];
         MarketParams memory p = _params;
-        uint256 debt = uint256(pos.normDebt).wadMulUp(c.index);
+        uint256 debt = pos.normDebt.wadMulUp(c.index);
         (s, nextAt) = LiquidationSchedule.plan(
             p,
             LiquidationSchedule.Inputs({
@@ -597,6 +594,25 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         );
         if (s.status != StepStatus.Ready) return (s, nextAt, 0);
         normRepaid = LiquidationSchedule.settle(s, debt, pos.normDebt, c.totalNormDebt, c.index);
+    }
+
+    /// @dev `account`'s position, unpacked from its word.
+    function _position(address account) internal view returns (Position memory pos) {
+        uint256 word = _positions[account];
+        pos.collateral = uint112(word);
+        pos.normDebt = uint104(word >> 112);
+        pos.lastStepAt = uint32(word >> 216);
+        pos.registered = (word >> 248) != 0;
+    }
+
+    /// @dev Packs and writes `pos` in one store. Collateral above 2^112 - 1 or normalised debt above 2^104 - 1
+    /// reverts (SafeCast); a step time fits 32 bits until 2106.
+    function _setPosition(address account, Position memory pos) internal {
+        _positions[account] =
+            uint256(pos.collateral.toUint112()) |
+            (uint256(pos.normDebt.toUint104()) << 112) |
+            (uint256(uint32(pos.lastStepAt)) << 216) |
+            (pos.registered ? uint256(1) << 248 : 0);
     }
 
     /// @dev Vault deposits and withdrawals: no zero amounts, and none from inside a step's callback.

@@ -57,6 +57,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         uint256 interest;
         uint256 reserveShare;
         bool priceLoaded;
+        bool sampled;
         uint256 spot;
         OracleStatus status;
         uint256 ema;
@@ -83,14 +84,16 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     // slot: cash and reserves
     uint128 internal _cash;
     uint128 internal _reserves;
-    // slot: smoothed price, and the price at the last variance sample
+    // slot, written by every price-reading action: smoothed price, when it and the pace bucket last moved, pace
+    // (saturating at 2^96 - 1, above any cap `maxSoftSeizePerWindow` can hold)
     uint128 internal _emaPrice;
+    uint32 internal _priceUpdatedAt;
+    uint96 internal _paceUsed;
+    // slot, read by every price-reading action and written only when a variance sample falls due: the price at
+    // the last sample, its time, the variance estimate (capped at 16e18 < 2^64 by PriceSmoothing)
     uint128 internal _sampledPrice;
-    // slot: when the smoothed price and pace bucket last moved, variance, pace, when variance was last sampled
-    uint40 internal _priceUpdatedAt;
+    uint32 internal _sampledAt;
     uint64 internal _variance;
-    uint112 internal _paceUsed;
-    uint40 internal _sampledAt;
 
     /// @param collateral_ Collateral token (must differ from the debt token).
     /// @param debtToken Debt token, the vault's asset.
@@ -522,7 +525,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         (c.sampledPrice, c.sampledAt, c.variance) = (_sampledPrice, _sampledAt, _variance);
         if (c.sampledPrice == 0) {
             // First observation: everything starts at spot.
-            (c.ema, c.sampledPrice, c.sampledAt) = (c.spot, c.spot, block.timestamp);
+            (c.ema, c.sampledPrice, c.sampledAt, c.sampled) = (c.spot, c.spot, block.timestamp, true);
             return;
         }
         uint256 elapsed = block.timestamp - _priceUpdatedAt;
@@ -544,7 +547,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
                 sinceSample,
                 _params.volTauSeconds
             );
-            (c.sampledPrice, c.sampledAt) = (c.spot, block.timestamp);
+            (c.sampledPrice, c.sampledAt, c.sampled) = (c.spot, block.timestamp, true);
         }
     }
 
@@ -559,12 +562,18 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         if (c.interest != 0) emit InterestAccrued(c.index, c.interest, c.reserveShare);
         if (!c.priceLoaded) return;
         bool moved = _priceUpdatedAt != block.timestamp;
-        _emaPrice = c.ema.toUint128();
-        _sampledPrice = c.sampledPrice.toUint128();
-        _priceUpdatedAt = uint40(block.timestamp);
-        _variance = uint64(c.variance); // capped at 16e18 < 2^64 by PriceSmoothing
-        _paceUsed = c.paceUsed.toUint112();
-        _sampledAt = uint40(c.sampledAt);
+        (_emaPrice, _priceUpdatedAt, _paceUsed) = (
+            c.ema.toUint128(),
+            uint32(block.timestamp),
+            uint96(c.paceUsed.min(type(uint96).max))
+        );
+        if (c.sampled) {
+            (_sampledPrice, _sampledAt, _variance) = (
+                c.sampledPrice.toUint128(),
+                uint32(block.timestamp),
+                uint64(c.variance) // capped at 16e18 < 2^64 by PriceSmoothing
+            );
+        }
         if (moved) emit PriceStateUpdated(c.spot, c.ema, c.variance);
     }
 

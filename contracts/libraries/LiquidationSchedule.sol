@@ -88,7 +88,7 @@ library LiquidationSchedule {
     function liquidationPrice(
         uint256 collateral,
         uint256 debt,
-        uint256 ltvBps
+        uint16 ltvBps
     ) internal pure returns (uint256) {
         if (debt == 0 || collateral == 0) return 0;
         return debt.mulDivUp(WAD * WAD, collateral * WadMath.bpsToWad(ltvBps));

@@ -52,9 +52,12 @@ library WadMath {
         return mulDivUp(x, WAD, y);
     }
 
-    /// @dev A bps figure as WAD (exact).
-    function bpsToWad(uint256 bps) internal pure returns (uint256) {
-        return bps * BPS_TO_WAD;
+    /// @dev A bps figure as WAD (exact). Every bps parameter is a uint16, so the product is at most
+    /// 65,535 x 1e14 < 2^63 and cannot overflow: unchecked.
+    function bpsToWad(uint16 bps) internal pure returns (uint256) {
+        unchecked {
+            return uint256(bps) * BPS_TO_WAD;
+        }
     }
 
     /// @dev The smaller of a and b.

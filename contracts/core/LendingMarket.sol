@@ -219,7 +219,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         c.cash += repaid;
         _store(c);
         emit Repaid(msg.sender, account, repaid, normRepaid);
-        _pullExact(IERC20(asset()), repaid);
+        _pullDebt(repaid, c.cash);
     }
 
     // ================================================================ keepers
@@ -271,7 +271,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         if (data.length != 0) {
             ILiquidationStepCallback(msg.sender).onLiquidationStep(account, repaid, seized, s.tip, data);
         }
-        _pullExact(IERC20(asset()), repaid - s.tip);
+        _pullDebt(repaid - s.tip, c.cash);
     }
 
     /// @inheritdoc ILendingMarket
@@ -367,7 +367,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         _store(c);
         _mint(receiver, shares);
         emit Deposit(caller, receiver, assets, shares);
-        _pullExact(IERC20(asset()), assets);
+        _pullDebt(assets, c.cash);
     }
 
     function _withdraw(
@@ -643,8 +643,26 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         emit ParamsUpdated(newParams);
     }
 
+    /// @dev Pulls `amount` debt tokens from the caller, after the books already count them in `cashAfter`, and
+    /// checks that the market holds at least what it books: `balanceOf(market) >= cash`. That is the property the
+    /// fee-on-transfer check exists for (the books never count tokens the market does not hold), and it holds
+    /// before every pull (inductively: every action keeps it, and only transfers move the balance), so one read
+    /// after the transfer enforces it as surely as comparing two reads around it: a token that delivers less
+    /// than `amount` is refused unless tokens sent to the market outside the books (which belong to nobody) cover
+    /// the shortfall. `received` in the error is what the books could credit, `balance - (cashAfter - amount)`.
+    function _pullDebt(uint256 amount, uint256 cashAfter) internal {
+        if (amount == 0) return;
+        IERC20 token = IERC20(asset());
+        token.safeTransferFrom(msg.sender, address(this), amount);
+        uint256 balance = token.balanceOf(address(this));
+        if (balance < cashAfter) {
+            revert MarketTransferMismatch(address(token), amount, balance.zeroFloorSub(cashAfter - amount));
+        }
+    }
+
     /// @dev Pulls exactly `amount` of `token` from the caller; a token that delivers less (fee on transfer) is
-    /// refused, so the books never count tokens the market does not hold.
+    /// refused, so the books never count tokens the market does not hold. Collateral has no booked total to
+    /// compare one read with, so it is read before and after.
     function _pullExact(IERC20 token, uint256 amount) internal {
         if (amount == 0) return;
         uint256 balanceBefore = token.balanceOf(address(this));

@@ -173,7 +173,8 @@ async function main() {
   figures["vault.deposit (new lender)"] = await gasOf(
     market.connect(lender).deposit(5_000_000n * unit, lender.address),
   );
-  figures["vault.withdraw (partial)"] = await gasOf(
+  await measure(
+    "vault.withdraw (partial)",
     market.connect(lender).withdraw(1_000n * unit, lender.address, lender.address),
   );
 
@@ -254,6 +255,12 @@ async function main() {
     "liquidationStep hard (bad debt written off)",
     market.connect(keeper).liquidationStep(f.address, MAX, 0, "0x"),
   );
+
+  // ---------------------------------------------------------------- admin
+  figures["setParams (admin: deploys the next configuration)"] = await gasOf(
+    market.connect(admin).setParams(params),
+  );
+  figures["pause (guardian)"] = await gasOf(market.connect(admin).pause());
   figures[CHAINLINK_READ] = BigInt(
     await callGasTo(
       ethers.provider,

@@ -28,7 +28,9 @@ import {WadMath} from "../libraries/WadMath.sol";
 /// @title LendingMarket
 /// @notice One collateral token, one debt token (the ERC-4626 asset), one oracle, with stepwise liquidation.
 /// @dev Every action loads the market's hot state into memory once (`_load`), works on it, and writes it back
-/// once (`_store`). Debt is normalised by a borrow index (debt = normDebt * index, rounded up).
+/// once (`_store`). Debt is normalised by a borrow index (debt = normDebt * index, rounded up). The parameters and
+/// the rate model change only by admin action, so they are kept as the code of a small data contract (a
+/// "configuration") that an action reads in one EXTCODECOPY, instead of four storage slots; see `_readConfig`.
 contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -52,6 +54,8 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     struct Ctx {
         uint256 totalNormDebt;
         uint256 index;
+        /// @dev Seconds since the last accrual.
+        uint256 elapsed;
         uint256 cash;
         uint256 reserves;
         uint256 interest;
@@ -65,14 +69,20 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         uint256 paceUsed;
         uint256 sampledPrice;
         uint256 sampledAt;
+        /// @dev Set once the configuration was read (for accrual or in full).
+        IRateModel rateModel;
     }
+
+    /// @dev A configuration's runtime code: a STOP byte (so calling it does nothing), then `abi.encode(params,
+    /// rateModel)`: 19 words of MarketParams, which is also how Solidity lays the struct out in memory, and a word
+    /// for the rate model.
+    uint256 internal constant CONFIG_BYTES = 20 * 32;
+    /// @dev Highest configuration number: each update (setParams, setRateModel) uses the next one.
+    uint256 internal constant MAX_CONFIGS = type(uint16).max;
 
     IERC20 internal immutable COLLATERAL;
     /// @inheritdoc ILendingMarket
     IPriceOracle public immutable oracle;
-    /// @inheritdoc ILendingMarket
-    IRateModel public rateModel;
-    MarketParams internal _params;
 
     mapping(address account => uint256 word) internal _positions;
     address[] internal _borrowers;
@@ -81,9 +91,12 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     uint128 internal _totalNormDebt;
     uint96 internal _borrowIndex;
     uint32 internal _lastAccrualAt;
-    // slot: cash and reserves
-    uint128 internal _cash;
-    uint128 internal _reserves;
+    // slot: cash, reserves (stored saturating at 2^112 - 1), the current configuration's number (the market's
+    // CREATE nonce when it deployed it) and the pause flag
+    uint120 internal _cash;
+    uint112 internal _reserves;
+    uint16 internal _configNonce;
+    bool internal _pausedFlag;
     // slot, written by every price-reading action: smoothed price, when it and the pace bucket last moved, pace
     // (saturating at 2^96 - 1, above any cap `maxSoftSeizePerWindow` can hold)
     uint128 internal _emaPrice;
@@ -125,8 +138,8 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         if (address(collateral_) == address(debtToken)) revert MarketSameToken();
         COLLATERAL = collateral_;
         oracle = oracle_;
-        rateModel = rateModel_;
-        _setParams(params_);
+        _setConfig(params_, rateModel_);
+        emit ParamsUpdated(params_);
         _borrowIndex = uint96(WAD);
         _lastAccrualAt = uint32(block.timestamp);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -156,9 +169,9 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         if (amount > pos.collateral) revert MarketInsufficientCollateral(pos.collateral, amount);
         pos.collateral -= amount;
         if (pos.normDebt != 0) {
-            Ctx memory c = _load();
-            _loadReadyPrice(c);
-            _checkLtv(pos.collateral, pos.normDebt.wadMulUp(c.index), c.spot);
+            (Ctx memory c, MarketParams memory p) = _loadFull();
+            _loadReadyPrice(c, p);
+            _checkLtv(c, p, pos.collateral, pos.normDebt.wadMulUp(c.index));
             _store(c);
         }
         _setPosition(msg.sender, pos);
@@ -173,16 +186,16 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     ) external nonReentrant whenNotPaused returns (uint256 normDebt) {
         if (assets == 0) revert MarketZeroAmount();
         if (receiver == address(0)) revert MarketZeroAddress();
-        Ctx memory c = _load();
-        _loadReadyPrice(c);
+        (Ctx memory c, MarketParams memory p) = _loadFull();
+        _loadReadyPrice(c, p);
         if (assets > c.cash) revert MarketInsufficientCash(c.cash, assets);
         Position memory pos = _position(msg.sender);
         // Debt rounds up: the borrower owes at least what was sent.
         normDebt = assets.wadDivUp(c.index);
         pos.normDebt += normDebt;
         uint256 debt = pos.normDebt.wadMulUp(c.index);
-        if (debt < _params.minDebt) revert MarketDebtBelowMinimum(debt, _params.minDebt);
-        _checkLtv(pos.collateral, debt, c.spot);
+        if (debt < p.minDebt) revert MarketDebtBelowMinimum(debt, p.minDebt);
+        _checkLtv(c, p, pos.collateral, debt);
         if (!pos.registered) {
             pos.registered = true;
             _borrowers.push(msg.sender);
@@ -199,7 +212,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     /// @inheritdoc ILendingMarket
     function repay(address account, uint256 assets) external nonReentrant returns (uint256 repaid) {
         if (assets == 0) revert MarketZeroAmount();
-        Ctx memory c = _load();
+        (Ctx memory c, MarketParams memory p) = _loadFull();
         uint256 word = _positions[account];
         uint256 normDebt = uint104(word >> 112);
         if (normDebt == 0) revert MarketNoDebt(account);
@@ -211,7 +224,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
             // Rounds down: the borrower is credited no more than paid.
             (repaid, normRepaid) = (assets, assets.wadDivDown(c.index));
             uint256 remaining = (normDebt - normRepaid).wadMulUp(c.index);
-            if (remaining < _params.minDebt) revert MarketDebtBelowMinimum(remaining, _params.minDebt);
+            if (remaining < p.minDebt) revert MarketDebtBelowMinimum(remaining, p.minDebt);
         }
         // normRepaid <= normDebt: the subtraction stays within the normalised debt's bits.
         _positions[account] = word - (normRepaid << 112);
@@ -232,11 +245,11 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         bytes calldata data
     ) external nonReentrant returns (uint256 repaid, uint256 seized) {
         if (maxRepay == 0) revert MarketZeroAmount();
-        Ctx memory c = _load();
+        (Ctx memory c, MarketParams memory p) = _loadFull();
         (c.spot, c.status) = oracle.priceWithStatus();
-        _loadPriceState(c);
+        _loadPriceState(c, p);
         Position memory pos = _position(account);
-        (StepPreview memory s, uint256 nextAt, uint256 normRepaid) = _plan(c, pos, maxRepay);
+        (StepPreview memory s, uint256 nextAt, uint256 normRepaid) = _plan(c, p, pos, maxRepay);
         if (s.status != StepStatus.Ready) revert MarketStepNotAllowed(s.status, nextAt);
         if (s.seized < minSeized) revert MarketStepSlippage(s.seized, minSeized);
         (repaid, seized) = (s.repaid, s.seized);
@@ -276,9 +289,9 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
 
     /// @inheritdoc ILendingMarket
     function updatePriceState() external nonReentrant {
-        Ctx memory c = _load();
+        (Ctx memory c, MarketParams memory p) = _loadFull();
         (c.spot, c.status) = oracle.priceWithStatus();
-        _loadPriceState(c);
+        _loadPriceState(c, p);
         _store(c);
     }
 
@@ -286,15 +299,19 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
 
     /// @notice Replaces every risk parameter at once (admin). Accrues interest first, under the old reserve factor.
     function setParams(MarketParams calldata newParams) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _store(_load());
-        _setParams(newParams);
+        Ctx memory c = _load();
+        if (c.rateModel == IRateModel(address(0))) (, c.rateModel) = _readAccrualConfig(_configNonce);
+        _store(c);
+        _setConfig(newParams, c.rateModel);
+        emit ParamsUpdated(newParams);
     }
 
     /// @notice Replaces the rate model (admin). Interest up to now accrues at the old rate.
     function setRateModel(IRateModel newRateModel) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (address(newRateModel) == address(0)) revert MarketZeroAddress();
-        _store(_load());
-        rateModel = newRateModel;
+        (Ctx memory c, MarketParams memory p) = _loadFull();
+        _store(c);
+        _setConfig(p, newRateModel);
         emit RateModelUpdated(address(newRateModel));
     }
 
@@ -322,6 +339,22 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         _unpause();
     }
 
+    /// @notice Whether the guardian paused the market. The flag shares a word with cash (OpenZeppelin's
+    /// `Pausable` supplies the events, errors and modifiers; its own flag is unused).
+    function paused() public view override returns (bool) {
+        return _pausedFlag;
+    }
+
+    function _pause() internal override whenNotPaused {
+        _pausedFlag = true;
+        emit Paused(msg.sender);
+    }
+
+    function _unpause() internal override whenPaused {
+        _pausedFlag = false;
+        emit Unpaused(msg.sender);
+    }
+
     // ================================================================ ERC-4626 (lenders)
 
     /// @notice Cash plus debt owed, less reserves, with interest to now.
@@ -344,13 +377,13 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     /// @notice The owner's assets, capped by the market's cash; zero while paused.
     function maxWithdraw(address owner) public view override returns (uint256) {
         if (paused()) return 0;
-        return super.maxWithdraw(owner).min(_load().cash);
+        return super.maxWithdraw(owner).min(uint256(_cash));
     }
 
     /// @notice The owner's shares, capped by the shares the market's cash can pay; zero while paused.
     function maxRedeem(address owner) public view override returns (uint256) {
         if (paused()) return 0;
-        return super.maxRedeem(owner).min(_convertToShares(_load().cash, Math.Rounding.Floor));
+        return super.maxRedeem(owner).min(_convertToShares(uint256(_cash), Math.Rounding.Floor));
     }
 
     /// @dev Virtual shares and assets (10^6 : 1) make the first-depositor inflation attack unprofitable.
@@ -395,15 +428,15 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         address account,
         uint256 maxRepay
     ) public view returns (StepPreview memory s) {
-        Ctx memory c = _load();
+        (Ctx memory c, MarketParams memory p) = _loadFull();
         bool usable;
         (usable, c.spot, c.status) = oracle.tryPrice();
         if (!usable) {
             s.status = StepStatus.OracleUnavailable;
             return s;
         }
-        _loadPriceState(c);
-        (s, , ) = _plan(c, _position(account), maxRepay);
+        _loadPriceState(c, p);
+        (s, , ) = _plan(c, p, _position(account), maxRepay);
     }
 
     /// @inheritdoc ILendingMarket
@@ -431,7 +464,8 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         Ctx memory c;
         (oracleUsable, c.spot, ) = oracle.tryPrice();
         if (!oracleUsable) return (false, 0, _emaPrice, _variance, _paceUsed);
-        _loadPriceState(c);
+        (MarketParams memory p, ) = _readConfig(_configNonce);
+        _loadPriceState(c, p);
         return (true, c.spot, c.ema, c.variance, c.paceUsed);
     }
 
@@ -479,8 +513,18 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     }
 
     /// @inheritdoc ILendingMarket
-    function params() external view returns (MarketParams memory) {
-        return _params;
+    function params() external view returns (MarketParams memory p) {
+        (p, ) = _readConfig(_configNonce);
+    }
+
+    /// @inheritdoc ILendingMarket
+    function rateModel() external view returns (IRateModel model) {
+        (, model) = _readConfig(_configNonce);
+    }
+
+    /// @inheritdoc ILendingMarket
+    function config() external view returns (address) {
+        return _configAt(_configNonce);
     }
 
     /// @inheritdoc ILendingMarket
@@ -496,31 +540,56 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
 
     /// @dev Reads the hot state and accrues interest in memory up to now.
     function _load() internal view returns (Ctx memory c) {
-        c.totalNormDebt = _totalNormDebt;
-        c.index = _borrowIndex;
-        c.cash = _cash;
-        c.reserves = _reserves;
-        uint256 elapsed = block.timestamp - _lastAccrualAt;
-        if (elapsed == 0 || c.totalNormDebt == 0) return c;
+        uint256 nonce;
+        (c, nonce) = _books();
+        // Nothing accrues within the block of the last accrual, nor without debt: the rate model is not asked.
+        if (c.elapsed != 0 && c.totalNormDebt != 0) {
+            (uint256 reserveFactorBps, IRateModel model) = _readAccrualConfig(nonce);
+            _accrue(c, reserveFactorBps, model);
+        }
+    }
+
+    /// @dev `_load`, and the configuration's parameters, read once for both.
+    function _loadFull() internal view returns (Ctx memory c, MarketParams memory p) {
+        uint256 nonce;
+        (c, nonce) = _books();
+        (p, c.rateModel) = _readConfig(nonce);
+        if (c.elapsed != 0 && c.totalNormDebt != 0) _accrue(c, p.reserveFactorBps, c.rateModel);
+    }
+
+    /// @dev The two book words, and the current configuration's number.
+    function _books() private view returns (Ctx memory c, uint256 nonce) {
+        (c.totalNormDebt, c.index, c.elapsed) = (
+            _totalNormDebt,
+            _borrowIndex,
+            block.timestamp - _lastAccrualAt
+        );
+        (c.cash, c.reserves, nonce) = (_cash, _reserves, _configNonce);
+    }
+
+    /// @dev Accrues interest over `c.elapsed` in memory, at `model`'s rate for the books before it.
+    function _accrue(Ctx memory c, uint256 reserveFactorBps, IRateModel model) private view {
+        c.rateModel = model;
+        uint256 elapsed = c.elapsed;
         uint256 debtBefore = c.totalNormDebt.wadMulUp(c.index);
-        uint256 rate = rateModel.borrowRatePerSecondWad(c.cash, debtBefore);
+        uint256 rate = model.borrowRatePerSecondWad(c.cash, debtBefore);
         // Simple interest over the elapsed time, compounded at each accrual; the index rounds up (debt up).
         c.index = c.index.wadMulUp(WAD + rate * elapsed);
         c.interest = c.totalNormDebt.wadMulUp(c.index) - debtBefore;
         // Reserves' share rounds down: lenders keep the remainder.
-        c.reserveShare = c.interest.mulDivDown(_params.reserveFactorBps, BPS);
+        c.reserveShare = c.interest.mulDivDown(reserveFactorBps, BPS);
         c.reserves += c.reserveShare;
     }
 
     /// @dev Reads the oracle and requires a fully healthy status (borrow, withdraw).
-    function _loadReadyPrice(Ctx memory c) internal view {
+    function _loadReadyPrice(Ctx memory c, MarketParams memory p) internal view {
         (c.spot, c.status) = oracle.priceWithStatus();
         if (c.status != OracleStatus.Ok) revert MarketOracleNotReady(c.status);
-        _loadPriceState(c);
+        _loadPriceState(c, p);
     }
 
     /// @dev Moves the smoothed price, variance and pace bucket to now, in memory, given `c.spot`.
-    function _loadPriceState(Ctx memory c) internal view {
+    function _loadPriceState(Ctx memory c, MarketParams memory p) internal view {
         c.priceLoaded = true;
         (c.sampledPrice, c.sampledAt, c.variance) = (_sampledPrice, _sampledAt, _variance);
         if (c.sampledPrice == 0) {
@@ -529,12 +598,12 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
             return;
         }
         uint256 elapsed = block.timestamp - _priceUpdatedAt;
-        c.ema = PriceSmoothing.nextEma(_emaPrice, c.spot, elapsed, _params.confirmDelaySeconds);
+        c.ema = PriceSmoothing.nextEma(_emaPrice, c.spot, elapsed, p.confirmDelaySeconds);
         c.paceUsed = PriceSmoothing.drainedPace(
             _paceUsed,
             elapsed,
-            _params.maxSoftSeizePerWindow,
-            _params.paceWindowSeconds
+            p.maxSoftSeizePerWindow,
+            p.paceWindowSeconds
         );
         // Returns are sampled at most once per VARIANCE_SAMPLE_SECONDS, so calling updatePriceState more often
         // cannot thin the estimate out.
@@ -545,7 +614,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
                 c.sampledPrice,
                 c.spot,
                 sinceSample,
-                _params.volTauSeconds
+                p.volTauSeconds
             );
             (c.sampledPrice, c.sampledAt, c.sampled) = (c.spot, block.timestamp, true);
         }
@@ -557,8 +626,10 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         _totalNormDebt = c.totalNormDebt.toUint128();
         _borrowIndex = c.index.toUint96();
         _lastAccrualAt = uint32(block.timestamp);
-        _cash = c.cash.toUint128();
-        _reserves = c.reserves.toUint128();
+        _cash = c.cash.toUint120();
+        // Saturating: reserves grow with time (interest), and a revert here would stop the market; what a cap at
+        // 2^112 - 1 leaves out stays with lenders (totalAssets = cash + debt - reserves).
+        _reserves = uint112(c.reserves.min(type(uint112).max));
         if (c.interest != 0) emit InterestAccrued(c.index, c.interest, c.reserveShare);
         if (!c.priceLoaded) return;
         bool moved = _priceUpdatedAt != block.timestamp;
@@ -580,10 +651,10 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     /// @dev The step `account` allows now, and the normalised debt it removes. Shared by the step and its preview.
     function _plan(
         Ctx memory c,
+        MarketParams memory p,
         Position memory pos,
         uint256 maxRepay
     ) internal view returns (StepPreview memory s, uint256 nextAt, uint256 normRepaid) {
-        MarketParams memory p = _params;
         uint256 debt = pos.normDebt.wadMulUp(c.index);
         (s, nextAt) = LiquidationSchedule.plan(
             p,
@@ -630,17 +701,104 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         if (_reentrancyGuardEntered()) revert ReentrancyGuardReentrantCall();
     }
 
-    function _checkLtv(uint256 collateral, uint256 debt, uint256 spot) internal view {
-        uint256 ltv = LiquidationSchedule.ltvWad(debt, LiquidationSchedule.valueOf(collateral, spot));
-        uint256 maxLtv = WadMath.bpsToWad(_params.maxLtvBps);
+    function _checkLtv(Ctx memory c, MarketParams memory p, uint256 collateral, uint256 debt) internal pure {
+        uint256 ltv = LiquidationSchedule.ltvWad(debt, LiquidationSchedule.valueOf(collateral, c.spot));
+        uint256 maxLtv = WadMath.bpsToWad(p.maxLtvBps);
         if (ltv > maxLtv) revert MarketLtvTooHigh(ltv, maxLtv);
     }
 
-    function _setParams(MarketParams memory newParams) internal {
-        (bool ok, uint256 code) = LiquidationSchedule.validate(newParams);
+    // ---------------------------------------------------------------- configuration
+
+    /// @dev Validates `p` and deploys the next configuration, holding `p` and `model`, as the code of a data
+    /// contract. Its runtime code is a STOP byte followed by `abi.encode(p, model)`; its init code is the 10-byte
+    /// prefix `PUSH2 n DUP1 PUSH1 0x0a RETURNDATASIZE CODECOPY RETURNDATASIZE RETURN`, which returns the n bytes
+    /// after it. The market creates no other contract, so configuration k sits at the CREATE address of the
+    /// market's nonce k (`_configAt`) and only k needs storing.
+    function _setConfig(MarketParams memory p, IRateModel model) internal {
+        (bool ok, uint256 code) = LiquidationSchedule.validate(p);
         if (!ok) revert MarketInvalidParams(code);
-        _params = newParams;
-        emit ParamsUpdated(newParams);
+        // A contract's nonce starts at 1 (EIP-161): the constructor deploys configuration 1.
+        uint256 nonce = uint256(_configNonce) + 1;
+        if (nonce > MAX_CONFIGS) revert MarketConfigUpdatesExhausted(MAX_CONFIGS);
+        bytes memory runtime = abi.encodePacked(bytes1(0x00), abi.encode(p, model));
+        bytes memory init = abi.encodePacked(
+            bytes1(0x61),
+            uint16(runtime.length),
+            bytes7(0x80600a3d393df3),
+            runtime
+        );
+        address deployed;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            deployed := create(0, add(init, 0x20), mload(init))
+        }
+        // Cannot fail (the init code only returns data) unless out of gas; the address check guards the rule
+        // `_configAt` relies on.
+        if (deployed == address(0) || deployed != _configAt(nonce)) revert MarketConfigNotDeployed(deployed);
+        _configNonce = uint16(nonce);
+    }
+
+    /// @dev The parameters and rate model of configuration `nonce`, copied from its code in one EXTCODECOPY
+    /// straight into a freshly allocated MarketParams (its memory layout is the ABI encoding's: one word per field,
+    /// in order, each written by `abi.encode` from a validated struct, so every field is clean), with the rate
+    /// model's word after it.
+    function _readConfig(uint256 nonce) internal view returns (MarketParams memory p, IRateModel model) {
+        address at = _configAt(nonce);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            p := mload(0x40)
+            mstore(0x40, add(p, CONFIG_BYTES))
+            extcodecopy(at, p, 1, CONFIG_BYTES)
+            model := mload(add(p, sub(CONFIG_BYTES, 0x20)))
+        }
+    }
+
+    /// @dev Only what accrual needs of configuration `nonce`: the reserve factor (the 10th word of MarketParams) and
+    /// the rate model, each copied into scratch space.
+    function _readAccrualConfig(
+        uint256 nonce
+    ) internal view returns (uint256 reserveFactorBps, IRateModel model) {
+        address at = _configAt(nonce);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            extcodecopy(at, 0x00, add(1, mul(9, 0x20)), 0x20)
+            extcodecopy(at, 0x20, add(1, mul(19, 0x20)), 0x20)
+            reserveFactorBps := mload(0x00)
+            model := mload(0x20)
+        }
+    }
+
+    /// @dev The CREATE address of this market at `nonce` (1 to 65,535): keccak256(rlp([address(this), nonce])),
+    /// the last 20 bytes. RLP: a list prefix 0xc0 + payload length, 0x94 and the 20-byte address, then the nonce as
+    /// one byte below 0x80, else 0x81 or 0x82 and its one or two bytes.
+    function _configAt(uint256 nonce) internal view returns (address at) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Scratch space (0x00-0x3f) holds the at most 25 bytes.
+            mstore(0x02, shl(96, address()))
+            mstore8(0x01, 0x94)
+            let length := 23
+            switch lt(nonce, 0x80)
+            case 1 {
+                mstore8(0x16, nonce)
+            }
+            default {
+                switch lt(nonce, 0x100)
+                case 1 {
+                    mstore8(0x16, 0x81)
+                    mstore8(0x17, nonce)
+                    length := 24
+                }
+                default {
+                    mstore8(0x16, 0x82)
+                    mstore8(0x17, shr(8, nonce))
+                    mstore8(0x18, and(nonce, 0xff))
+                    length := 25
+                }
+            }
+            mstore8(0x00, add(0xc0, sub(length, 1)))
+            at := and(keccak256(0x00, length), 0xffffffffffffffffffffffffffffffffffffffff)
+        }
     }
 
     /// @dev Pulls `amount` debt tokens from the caller, after the books already count them in `cashAfter`, and

@@ -192,6 +192,10 @@ interface ILendingMarket {
     error MarketStepNotAllowed(StepStatus status, uint256 nextAt);
     /// @notice The step would pay less collateral than the keeper's minimum.
     error MarketStepSlippage(uint256 seized, uint256 minSeized);
+    /// @notice Every configuration number is used: no further parameter or rate-model update is possible.
+    error MarketConfigUpdatesExhausted(uint256 maxConfigs);
+    /// @notice A configuration's data contract was not deployed where the market looks for it (out of gas).
+    error MarketConfigNotDeployed(address deployed);
 
     // ---------------------------------------------------------------- borrower actions
 
@@ -295,4 +299,9 @@ interface ILendingMarket {
     function oracle() external view returns (IPriceOracle);
     function rateModel() external view returns (IRateModel);
     function params() external view returns (MarketParams memory);
+
+    /// @notice The data contract holding the current parameters and rate model (its code: a STOP byte, then
+    /// `abi.encode(params(), rateModel())`). Each `setParams` / `setRateModel` deploys a new one, at the market's next
+    /// CREATE address; at most 65,535 configurations in a market's life.
+    function config() external view returns (address);
 }

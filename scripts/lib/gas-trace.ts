@@ -97,6 +97,8 @@ export async function gasBreakdown(
     else if (log.op === "SLOAD") addAccess("storage reads (SLOAD)", log.gasCost);
     else if (log.op === "SSTORE") addAccess("storage writes (SSTORE)", log.gasCost);
     else if (log.op.startsWith("LOG")) add("events (LOG)", log.gasCost);
+    else if (log.op === "EXTCODECOPY" || log.op === "EXTCODESIZE")
+      addAccess("code reads (EXTCODECOPY, EXTCODESIZE)", log.gasCost);
     else if (log.op === "TLOAD" || log.op === "TSTORE")
       add("transient storage (reentrancy lock)", log.gasCost);
     else add("other opcodes (computation, memory, hashing)", log.gasCost);

@@ -20,7 +20,8 @@ import {
     Zone
 } from "../interfaces/ILendingMarket.sol";
 import {IPriceOracle, OracleStatus} from "../interfaces/IPriceOracle.sol";
-import {IRateModel} from "../interfaces/IRateModel.sol";
+import {IKinkedRateModel, IRateModel} from "../interfaces/IRateModel.sol";
+import {KinkedRate} from "../libraries/KinkedRate.sol";
 import {LiquidationSchedule} from "../libraries/LiquidationSchedule.sol";
 import {PriceSmoothing} from "../libraries/PriceSmoothing.sol";
 import {WadMath} from "../libraries/WadMath.sol";
@@ -74,9 +75,14 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     }
 
     /// @dev A configuration's runtime code: a STOP byte (so calling it does nothing), then `abi.encode(params,
-    /// rateModel)`: 19 words of MarketParams, which is also how Solidity lays the struct out in memory, and a word
-    /// for the rate model.
-    uint256 internal constant CONFIG_BYTES = 20 * 32;
+    /// rateModel, curve)`: 19 words of MarketParams, which is also how Solidity lays the struct out in memory, a
+    /// word for the rate model, and the 4 words of the kinked curve the model declares (all zero if none).
+    uint256 internal constant CONFIG_BYTES = 24 * 32;
+    /// @dev Where the rate model's word starts in a configuration's data (after MarketParams' 19 words).
+    uint256 internal constant CONFIG_MODEL_AT = 19 * 32;
+    /// @dev The highest per-second rate a declared curve may hold (1,000 % a year, KinkedRateModel's bound); a
+    /// declaration above it is ignored and the model is called instead.
+    uint256 internal constant MAX_CURVE_RATE_PER_SECOND_WAD = 10e18 / uint256(365 days);
     /// @dev Highest configuration number: each update (setParams, setRateModel) uses the next one.
     uint256 internal constant MAX_CONFIGS = type(uint16).max;
 
@@ -299,8 +305,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
 
     /// @notice Replaces every risk parameter at once (admin). Accrues interest first, under the old reserve factor.
     function setParams(MarketParams calldata newParams) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        Ctx memory c = _load();
-        if (c.rateModel == IRateModel(address(0))) (, c.rateModel) = _readAccrualConfig(_configNonce);
+        (Ctx memory c, ) = _loadFull();
         _store(c);
         _setConfig(newParams, c.rateModel);
         emit ParamsUpdated(newParams);
@@ -464,7 +469,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         Ctx memory c;
         (oracleUsable, c.spot, ) = oracle.tryPrice();
         if (!oracleUsable) return (false, 0, _emaPrice, _variance, _paceUsed);
-        (MarketParams memory p, ) = _readConfig(_configNonce);
+        (MarketParams memory p, , ) = _readConfig(_configNonce);
         _loadPriceState(c, p);
         return (true, c.spot, c.ema, c.variance, c.paceUsed);
     }
@@ -514,12 +519,12 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
 
     /// @inheritdoc ILendingMarket
     function params() external view returns (MarketParams memory p) {
-        (p, ) = _readConfig(_configNonce);
+        (p, , ) = _readConfig(_configNonce);
     }
 
     /// @inheritdoc ILendingMarket
     function rateModel() external view returns (IRateModel model) {
-        (, model) = _readConfig(_configNonce);
+        (, model, ) = _readConfig(_configNonce);
     }
 
     /// @inheritdoc ILendingMarket
@@ -544,8 +549,10 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         (c, nonce) = _books();
         // Nothing accrues within the block of the last accrual, nor without debt: the rate model is not asked.
         if (c.elapsed != 0 && c.totalNormDebt != 0) {
-            (uint256 reserveFactorBps, IRateModel model) = _readAccrualConfig(nonce);
-            _accrue(c, reserveFactorBps, model);
+            (uint256 reserveFactorBps, IRateModel model, KinkedRate.Curve memory curve) = _readAccrualConfig(
+                nonce
+            );
+            _accrue(c, reserveFactorBps, model, curve);
         }
     }
 
@@ -553,8 +560,9 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     function _loadFull() internal view returns (Ctx memory c, MarketParams memory p) {
         uint256 nonce;
         (c, nonce) = _books();
-        (p, c.rateModel) = _readConfig(nonce);
-        if (c.elapsed != 0 && c.totalNormDebt != 0) _accrue(c, p.reserveFactorBps, c.rateModel);
+        KinkedRate.Curve memory curve;
+        (p, c.rateModel, curve) = _readConfig(nonce);
+        if (c.elapsed != 0 && c.totalNormDebt != 0) _accrue(c, p.reserveFactorBps, c.rateModel, curve);
     }
 
     /// @dev The two book words, and the current configuration's number.
@@ -567,12 +575,21 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         (c.cash, c.reserves, nonce) = (_cash, _reserves, _configNonce);
     }
 
-    /// @dev Accrues interest over `c.elapsed` in memory, at `model`'s rate for the books before it.
-    function _accrue(Ctx memory c, uint256 reserveFactorBps, IRateModel model) private view {
+    /// @dev Accrues interest over `c.elapsed` in memory, at `model`'s rate for the books before it: computed from
+    /// the curve the model declared, if it did, else asked of the model.
+    function _accrue(
+        Ctx memory c,
+        uint256 reserveFactorBps,
+        IRateModel model,
+        KinkedRate.Curve memory curve
+    ) private view {
         c.rateModel = model;
         uint256 elapsed = c.elapsed;
         uint256 debtBefore = c.totalNormDebt.wadMulUp(c.index);
-        uint256 rate = model.borrowRatePerSecondWad(c.cash, debtBefore);
+        uint256 rate =
+            curve.kinkWad != 0
+                ? KinkedRate.ratePerSecondWad(curve, c.cash, debtBefore)
+                : model.borrowRatePerSecondWad(c.cash, debtBefore);
         // Simple interest over the elapsed time, compounded at each accrual; the index rounds up (debt up).
         c.index = c.index.wadMulUp(WAD + rate * elapsed);
         c.interest = c.totalNormDebt.wadMulUp(c.index) - debtBefore;
@@ -720,7 +737,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         // A contract's nonce starts at 1 (EIP-161): the constructor deploys configuration 1.
         uint256 nonce = uint256(_configNonce) + 1;
         if (nonce > MAX_CONFIGS) revert MarketConfigUpdatesExhausted(MAX_CONFIGS);
-        bytes memory runtime = abi.encodePacked(bytes1(0x00), abi.encode(p, model));
+        bytes memory runtime = abi.encodePacked(bytes1(0x00), abi.encode(p, model, _declaredCurve(model)));
         bytes memory init = abi.encodePacked(
             bytes1(0x61),
             uint16(runtime.length),
@@ -738,34 +755,59 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         _configNonce = uint16(nonce);
     }
 
-    /// @dev The parameters and rate model of configuration `nonce`, copied from its code in one EXTCODECOPY
-    /// straight into a freshly allocated MarketParams (its memory layout is the ABI encoding's: one word per field,
-    /// in order, each written by `abi.encode` from a validated struct, so every field is clean), with the rate
-    /// model's word after it.
-    function _readConfig(uint256 nonce) internal view returns (MarketParams memory p, IRateModel model) {
+    /// @dev The parameters, rate model and declared curve of configuration `nonce`, copied from its code in one
+    /// EXTCODECOPY straight into freshly allocated memory: a MarketParams (its memory layout is the ABI encoding's:
+    /// one word per field, in order, each written by `abi.encode` from a validated struct, so every field is
+    /// clean), the rate model's word, then the Curve (4 words, laid out the same way).
+    function _readConfig(
+        uint256 nonce
+    ) internal view returns (MarketParams memory p, IRateModel model, KinkedRate.Curve memory curve) {
         address at = _configAt(nonce);
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             p := mload(0x40)
             mstore(0x40, add(p, CONFIG_BYTES))
             extcodecopy(at, p, 1, CONFIG_BYTES)
-            model := mload(add(p, sub(CONFIG_BYTES, 0x20)))
+            model := mload(add(p, CONFIG_MODEL_AT))
+            curve := add(p, add(CONFIG_MODEL_AT, 0x20))
         }
     }
 
-    /// @dev Only what accrual needs of configuration `nonce`: the reserve factor (the 10th word of MarketParams) and
-    /// the rate model, each copied into scratch space.
+    /// @dev Only what accrual needs of configuration `nonce`: the reserve factor (the 10th word of MarketParams),
+    /// copied into scratch space, and the rate model with its curve (5 words), into fresh memory.
     function _readAccrualConfig(
         uint256 nonce
-    ) internal view returns (uint256 reserveFactorBps, IRateModel model) {
+    ) internal view returns (uint256 reserveFactorBps, IRateModel model, KinkedRate.Curve memory curve) {
         address at = _configAt(nonce);
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             extcodecopy(at, 0x00, add(1, mul(9, 0x20)), 0x20)
-            extcodecopy(at, 0x20, add(1, mul(19, 0x20)), 0x20)
             reserveFactorBps := mload(0x00)
-            model := mload(0x20)
+            let ptr := mload(0x40)
+            mstore(0x40, add(ptr, 0xa0))
+            extcodecopy(at, ptr, add(1, CONFIG_MODEL_AT), 0xa0)
+            model := mload(ptr)
+            curve := add(ptr, 0x20)
         }
+    }
+
+    /// @dev The kinked curve `model` declares (`IKinkedRateModel.kinkedCurve`), or all zeros when it declares none
+    /// or one outside KinkedRateModel's own bounds (a kink in (0, 1], rates up to 1,000 % a year): the market then
+    /// calls the model at every accrual.
+    function _declaredCurve(IRateModel model) internal view returns (KinkedRate.Curve memory curve) {
+        (bool ok, bytes memory data) = address(model).staticcall(
+            abi.encodeCall(IKinkedRateModel.kinkedCurve, ())
+        );
+        if (!ok || data.length != 4 * 32) return curve;
+        KinkedRate.Curve memory declared = abi.decode(data, (KinkedRate.Curve));
+        if (
+            declared.kinkWad == 0 ||
+            declared.kinkWad > WAD ||
+            declared.baseRatePerSecondWad > MAX_CURVE_RATE_PER_SECOND_WAD ||
+            declared.slope1PerSecondWad > MAX_CURVE_RATE_PER_SECOND_WAD ||
+            declared.slope2PerSecondWad > MAX_CURVE_RATE_PER_SECOND_WAD
+        ) return curve;
+        return declared;
     }
 
     /// @dev The CREATE address of this market at `nonce` (1 to 65,535): keccak256(rlp([address(this), nonce])),

@@ -313,6 +313,44 @@ describe("LendingMarket: administration", () => {
       expect(await market.accounting()).to.deep.equal([5_000_000n * USDC, debt, reserves, index]);
     });
 
+    /** A model quoting 10 % a year, declaring (or not) the given curve. */
+    async function declaring(declares: boolean, curve: bigint[] = [0n, 0n, 0n, 0n]) {
+      return ethers.deployContract("DeclaringRateModel", [3_170_979_198n, declares, ...curve]);
+    }
+    /** Index after 30 days from 1 at `rate` per second. */
+    const indexAfter30Days = (rate: bigint) => wadMulUp(WAD, WAD + rate * BigInt(DAYS_30));
+    /** A market on `model` where alice borrows 5M; the index 30 days later. */
+    async function indexUnder(model: { getAddress(): Promise<string> }) {
+      const f = await deployMarket();
+      await f.market.connect(f.admin).setRateModel(model);
+      await f.market.connect(f.alice).supplyCollateral(f.alice.address, 4_000n * WETH);
+      await f.market.connect(f.alice).borrow(5_000_000n * USDC, f.alice.address);
+      await time.increase(DAYS_30);
+      return (await f.market.accounting())[3];
+    }
+
+    it("calls a model that declares no curve, and one whose declared curve is out of bounds", async () => {
+      const maxRate = 10n ** 19n / 31_536_000n; // 1,000 % a year, the bound
+      for (const curve of [
+        null,
+        [0n, 0n, 0n, 0n], // kink 0
+        [0n, 0n, 0n, WAD + 1n], // kink above 100 %
+        [maxRate + 1n, 0n, 0n, KINK],
+        [0n, maxRate + 1n, 0n, KINK],
+        [0n, 0n, maxRate + 1n, KINK],
+      ]) {
+        const model = await declaring(curve !== null, curve ?? undefined);
+        // 10 % a year, the model's own quote.
+        expect(await indexUnder(model)).to.equal(indexAfter30Days(3_170_979_198n));
+      }
+    });
+
+    it("computes the rate from a declared curve in bounds, without calling the model", async () => {
+      // The model quotes 10 %, but declares 20 % flat (base 20 %, no slopes): the declaration is what counts.
+      const base = (2n * 10n ** 17n) / 31_536_000n;
+      expect(await indexUnder(await declaring(true, [base, 0n, 0n, WAD]))).to.equal(indexAfter30Days(base));
+    });
+
     it("reverts MarketZeroAddress for the zero model", async () => {
       const { market, admin } = await loadFixture(defaultMarketFixture);
       await expect(market.connect(admin).setRateModel(ethers.ZeroAddress)).to.be.revertedWithCustomError(
@@ -486,9 +524,14 @@ describe("LendingMarket: administration", () => {
     const coder = ethers.AbiCoder.defaultAbiCoder();
     const PARAMS_TYPE =
       "tuple(uint16,uint16,uint16,uint16,uint16,uint16,uint16,uint16,uint16,uint16,uint16,uint16,uint32,uint32,uint32,uint32,uint96,uint96,uint96)";
-    /** A configuration's expected code: a STOP byte, then abi.encode(params, rateModel). */
-    const configCode = (params: Params, model: string) =>
-      ethers.concat(["0x00", coder.encode([PARAMS_TYPE, "address"], [paramsTuple(params), model])]);
+    /** A configuration's expected code: a STOP byte, then abi.encode(params, rateModel, curve). */
+    const configCode = (params: Params, model: string, curve: bigint[]) =>
+      ethers.concat([
+        "0x00",
+        coder.encode([PARAMS_TYPE, "address", "uint256[4]"], [paramsTuple(params), model, curve]),
+      ]);
+    /** The fixture's KinkedRateModel's curve: 0 base, 4 % and 60 % a year per second, kink 80 %. */
+    const FIXTURE_CURVE = [0n, SLOPE1, SLOPE2, KINK];
 
     it("the constructor deploys configuration 1 at the market's CREATE address of nonce 1", async () => {
       const f = await loadFixture(defaultMarketFixture);
@@ -496,7 +539,7 @@ describe("LendingMarket: administration", () => {
       const at = ethers.getCreateAddress({ from: market, nonce: 1 });
       expect(await f.market.config()).to.equal(at);
       expect(await ethers.provider.getCode(at)).to.equal(
-        configCode(f.params, await f.rateModel.getAddress()),
+        configCode(f.params, await f.rateModel.getAddress(), FIXTURE_CURVE),
       );
     });
 
@@ -509,13 +552,16 @@ describe("LendingMarket: administration", () => {
       await f.market.connect(f.admin).setParams(toStruct(changed));
       const second = ethers.getCreateAddress({ from: market, nonce: 2 });
       expect(await f.market.config()).to.equal(second);
-      expect(await ethers.provider.getCode(second)).to.equal(configCode(changed, model));
-      expect(await ethers.provider.getCode(first)).to.equal(configCode(f.params, model));
+      expect(await ethers.provider.getCode(second)).to.equal(configCode(changed, model, FIXTURE_CURVE));
+      expect(await ethers.provider.getCode(first)).to.equal(configCode(f.params, model, FIXTURE_CURVE));
       expect(await f.market.params()).to.deep.equal(paramsTuple(changed));
       await f.market.connect(f.admin).setRateModel(f.flat);
       const third = ethers.getCreateAddress({ from: market, nonce: 3 });
       expect(await f.market.config()).to.equal(third);
-      expect(await ethers.provider.getCode(third)).to.equal(configCode(changed, await f.flat.getAddress()));
+      // The flat model's curve: every rate 0, kink 80 %.
+      expect(await ethers.provider.getCode(third)).to.equal(
+        configCode(changed, await f.flat.getAddress(), [0n, 0n, 0n, KINK]),
+      );
       expect(await f.market.rateModel()).to.equal(await f.flat.getAddress());
       expect(await f.market.params()).to.deep.equal(paramsTuple(changed));
     });

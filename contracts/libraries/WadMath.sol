@@ -71,13 +71,20 @@ library WadMath {
         }
     }
 
-    /// @dev The smaller of a and b.
-    function min(uint256 a, uint256 b) internal pure returns (uint256) {
-        return a < b ? a : b;
+    /// @dev The smaller of a and b (branch-free: b, or a when a < b).
+    function min(uint256 a, uint256 b) internal pure returns (uint256 z) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            z := xor(b, mul(xor(a, b), lt(a, b)))
+        }
     }
 
-    /// @dev a - b, or 0 when b > a.
-    function zeroFloorSub(uint256 a, uint256 b) internal pure returns (uint256) {
-        return a > b ? a - b : 0;
+    /// @dev a - b, or 0 when b > a (branch-free: the difference times whether a > b; when it is, a - b cannot
+    /// wrap).
+    function zeroFloorSub(uint256 a, uint256 b) internal pure returns (uint256 z) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            z := mul(sub(a, b), gt(a, b))
+        }
     }
 }

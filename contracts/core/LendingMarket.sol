@@ -62,6 +62,8 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         uint256 interest;
         uint256 reserveShare;
         bool priceLoaded;
+        /// @dev The price state moved: first observation, or a later block than its last update.
+        bool priceMoved;
         bool sampled;
         uint256 spot;
         OracleStatus status;
@@ -260,13 +262,18 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         if (s.seized < minSeized) revert MarketStepSlippage(s.seized, minSeized);
         (repaid, seized) = (s.repaid, s.seized);
 
-        pos.collateral -= seized;
-        pos.normDebt -= normRepaid;
+        // Unchecked, each bound by the plan: seized <= collateral (`_seize` caps it); normRepaid <= the position's
+        // normalised debt (`settle`: all of it, or repaid / index rounded down with repaid < debt), which is part
+        // of the market's total; tip <= repaid and tip <= reserves (`plan`); cash < 2^120 and repaid < 2^255.
+        unchecked {
+            pos.collateral -= seized;
+            pos.normDebt -= normRepaid;
+            c.totalNormDebt -= normRepaid;
+            c.cash += repaid - s.tip;
+            c.reserves -= s.tip;
+        }
         pos.lastStepAt = block.timestamp;
         _setPosition(account, pos);
-        c.totalNormDebt -= normRepaid;
-        c.cash += repaid - s.tip;
-        c.reserves -= s.tip;
         // Bad debt falls on lenders; once their assets are gone, the rest falls on reserves (reserves never claim
         // more than the market holds, so later deposits are not drawn into the gap).
         if (s.badDebt != 0) c.reserves = c.reserves.min(c.cash + c.totalNormDebt.wadMulUp(c.index));
@@ -611,10 +618,17 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         (c.sampledPrice, c.sampledAt, c.variance) = (_sampledPrice, _sampledAt, _variance);
         if (c.sampledPrice == 0) {
             // First observation: everything starts at spot.
-            (c.ema, c.sampledPrice, c.sampledAt, c.sampled) = (c.spot, c.spot, block.timestamp, true);
+            (c.ema, c.sampledPrice, c.sampledAt, c.sampled, c.priceMoved) = (
+                c.spot,
+                c.spot,
+                block.timestamp,
+                true,
+                true
+            );
             return;
         }
         uint256 elapsed = block.timestamp - _priceUpdatedAt;
+        c.priceMoved = elapsed != 0;
         c.ema = PriceSmoothing.nextEma(_emaPrice, c.spot, elapsed, p.confirmDelaySeconds);
         c.paceUsed = PriceSmoothing.drainedPace(
             _paceUsed,
@@ -649,7 +663,6 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         _reserves = uint112(c.reserves.min(type(uint112).max));
         if (c.interest != 0) emit InterestAccrued(c.index, c.interest, c.reserveShare);
         if (!c.priceLoaded) return;
-        bool moved = _priceUpdatedAt != block.timestamp;
         (_emaPrice, _priceUpdatedAt, _paceUsed) = (
             c.ema.toUint128(),
             uint32(block.timestamp),
@@ -662,7 +675,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
                 uint64(c.variance) // capped at 16e18 < 2^64 by PriceSmoothing
             );
         }
-        if (moved) emit PriceStateUpdated(c.spot, c.ema, c.variance);
+        if (c.priceMoved) emit PriceStateUpdated(c.spot, c.ema, c.variance);
     }
 
     /// @dev The step `account` allows now, and the normalised debt it removes. Shared by the step and its preview.

@@ -93,7 +93,8 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     IPriceOracle public immutable oracle;
 
     mapping(address account => uint256 word) internal _positions;
-    address[] internal _borrowers;
+    /// @dev The borrower list, append-only: index -> account (the count is in the sample word).
+    mapping(uint256 index => address account) internal _borrowerAt;
 
     // slot: debt totals and interest (the index may grow 7.9e10-fold; timestamps fit until 2106)
     uint128 internal _totalNormDebt;
@@ -111,10 +112,12 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     uint32 internal _priceUpdatedAt;
     uint96 internal _paceUsed;
     // slot, read by every price-reading action and written only when a variance sample falls due: the price at
-    // the last sample, its time, the variance estimate (capped at 16e18 < 2^64 by PriceSmoothing)
+    // the last sample, its time, the variance estimate (capped at 16e18 < 2^64 by PriceSmoothing); and the number
+    // of borrowers, which a first borrow (a price-reading action) increments
     uint128 internal _sampledPrice;
     uint32 internal _sampledAt;
     uint64 internal _variance;
+    uint32 internal _borrowersCount;
 
     /// @param collateral_ Collateral token (must differ from the debt token).
     /// @param debtToken Debt token, the vault's asset.
@@ -206,8 +209,11 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         _checkLtv(c, p, pos.collateral, debt);
         if (!pos.registered) {
             pos.registered = true;
-            _borrowers.push(msg.sender);
-            emit BorrowerRegistered(msg.sender, _borrowers.length - 1);
+            uint256 index = _borrowersCount;
+            _borrowerAt[index] = msg.sender;
+            // Over 4 billion borrowers would overflow the count: the next registration reverts (SafeCast).
+            _borrowersCount = (index + 1).toUint32();
+            emit BorrowerRegistered(msg.sender, index);
         }
         _setPosition(msg.sender, pos);
         c.totalNormDebt += normDebt;
@@ -504,17 +510,17 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
 
     /// @inheritdoc ILendingMarket
     function borrowersLength() external view returns (uint256) {
-        return _borrowers.length;
+        return _borrowersCount;
     }
 
     /// @inheritdoc ILendingMarket
     function borrowersSlice(uint256 start, uint256 count) external view returns (address[] memory slice) {
-        uint256 length = _borrowers.length;
+        uint256 length = _borrowersCount;
         if (start >= length) return slice;
         uint256 end = count > length - start ? length : start + count;
         slice = new address[](end - start);
         for (uint256 i = start; i < end; ++i) {
-            slice[i - start] = _borrowers[i];
+            slice[i - start] = _borrowerAt[i];
         }
     }
 

@@ -593,7 +593,7 @@ describe("LendingMarket: administration", () => {
   });
 
   // ------------------------------------------------------------ bounds of the cash word
-  describe("cash and reserves bounds", () => {
+  describe("bounds of the packed words: cash, borrowers, reserves", () => {
     it("refuses a deposit that would take cash past 2^120 - 1 (SafeCast)", async () => {
       const f = await loadFixture(defaultMarketFixture);
       const [cash] = await f.market.accounting();
@@ -604,6 +604,30 @@ describe("LendingMarket: administration", () => {
         .withArgs(120n, 2n ** 120n);
       await f.market.connect(f.lender).deposit(room, f.lender.address);
       expect((await f.market.accounting())[0]).to.equal(2n ** 120n - 1n);
+    });
+
+    it("refuses to register a borrower past 2^32 - 1 of them (the count shares the sample word)", async () => {
+      const f = await loadFixture(defaultMarketFixture);
+      await f.market.connect(f.alice).supplyCollateral(f.alice.address, 10n * WETH);
+      await f.market.connect(f.alice).borrow(1_000n * USDC, f.alice.address);
+      // The sample word follows the cash word and the price word.
+      const market = await f.market.getAddress();
+      const slot = (await configWordSlot(f)) + 2n;
+      const word = BigInt(await ethers.provider.getStorage(market, slot));
+      expect(word >> 224n).to.equal(1n); // alice
+      const full = (word & (2n ** 224n - 1n)) | ((2n ** 32n - 1n) << 224n);
+      await ethers.provider.send("hardhat_setStorageAt", [
+        market,
+        ethers.toBeHex(slot),
+        ethers.toBeHex(full, 32),
+      ]);
+      expect(await f.market.borrowersLength()).to.equal(2n ** 32n - 1n);
+      await f.market.connect(f.bob).supplyCollateral(f.bob.address, 10n * WETH);
+      await expect(f.market.connect(f.bob).borrow(1_000n * USDC, f.bob.address))
+        .to.be.revertedWithCustomError(f.market, "SafeCastOverflowedUintDowncast")
+        .withArgs(32n, 2n ** 32n);
+      // A registered borrower still borrows.
+      await f.market.connect(f.alice).borrow(1_000n * USDC, f.alice.address);
     });
 
     it("stores reserves saturating at 2^112 - 1 (the rest stays with lenders) and keeps working", async () => {

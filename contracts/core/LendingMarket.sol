@@ -873,9 +873,29 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         if (amount == 0) return;
         IERC20 token = IERC20(asset());
         token.safeTransferFrom(msg.sender, address(this), amount);
-        uint256 balance = token.balanceOf(address(this));
+        uint256 balance = _selfBalance(token);
         if (balance < cashAfter) {
             revert MarketTransferMismatch(address(token), amount, balance.zeroFloorSub(cashAfter - amount));
+        }
+    }
+
+    /// @dev `token.balanceOf(address(this))`, called from scratch space: a reverting call bubbles its revert data,
+    /// a return shorter than a word reverts, as a high-level call would, for less encoding and decoding.
+    function _selfBalance(IERC20 token) internal view returns (uint256 held) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(0x00, 0x70a08231) // balanceOf(address)
+            mstore(0x20, address())
+            let ok := staticcall(gas(), token, 0x1c, 0x24, 0x00, 0x20)
+            if iszero(ok) {
+                let size := returndatasize()
+                returndatacopy(0x00, 0x00, size)
+                revert(0x00, size)
+            }
+            if lt(returndatasize(), 0x20) {
+                revert(0x00, 0x00)
+            }
+            held := mload(0x00)
         }
     }
 
@@ -884,9 +904,9 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     /// compare one read with, so it is read before and after.
     function _pullExact(IERC20 token, uint256 amount) internal {
         if (amount == 0) return;
-        uint256 balanceBefore = token.balanceOf(address(this));
+        uint256 balanceBefore = _selfBalance(token);
         token.safeTransferFrom(msg.sender, address(this), amount);
-        uint256 received = token.balanceOf(address(this)) - balanceBefore;
+        uint256 received = _selfBalance(token) - balanceBefore;
         if (received != amount) revert MarketTransferMismatch(address(token), amount, received);
     }
 }

@@ -32,6 +32,9 @@ import {WadMath} from "../libraries/WadMath.sol";
 /// once (`_store`). Debt is normalised by a borrow index (debt = normDebt * index, rounded up). The parameters and
 /// the rate model change only by admin action, so they are kept as the code of a small data contract (a
 /// "configuration") that an action reads in one EXTCODECOPY, instead of four storage slots; see `_readConfig`.
+// The state is packed into a few words field by field (docs/MECHANISM.md, "Storage and its bounds"), hence more
+// declarations than the linter's default.
+// solhint-disable-next-line max-states-count
 contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -260,7 +263,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     ) external nonReentrant returns (uint256 repaid, uint256 seized) {
         if (maxRepay == 0) revert MarketZeroAmount();
         (Ctx memory c, MarketParams memory p) = _loadFull();
-        (c.spot, c.status) = oracle.priceWithStatus();
+        (c.spot, c.status) = _oraclePrice();
         _loadPriceState(c, p);
         Position memory pos = _position(account);
         (StepPreview memory s, uint256 nextAt, uint256 normRepaid) = _plan(c, p, pos, maxRepay);
@@ -309,7 +312,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     /// @inheritdoc ILendingMarket
     function updatePriceState() external nonReentrant {
         (Ctx memory c, MarketParams memory p) = _loadFull();
-        (c.spot, c.status) = oracle.priceWithStatus();
+        (c.spot, c.status) = _oraclePrice();
         _loadPriceState(c, p);
         _store(c);
     }
@@ -613,7 +616,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
 
     /// @dev Reads the oracle and requires a fully healthy status (borrow, withdraw).
     function _loadReadyPrice(Ctx memory c, MarketParams memory p) internal view {
-        (c.spot, c.status) = oracle.priceWithStatus();
+        (c.spot, c.status) = _oraclePrice();
         if (c.status != OracleStatus.Ok) revert MarketOracleNotReady(c.status);
         _loadPriceState(c, p);
     }
@@ -877,6 +880,33 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         if (balance < cashAfter) {
             revert MarketTransferMismatch(address(token), amount, balance.zeroFloorSub(cashAfter - amount));
         }
+    }
+
+    /// @dev `oracle.priceWithStatus()`, called from scratch space: a reverting oracle's error bubbles (the step and
+    /// the borrow revert with it), and a return shorter than two words or a status outside OracleStatus reverts
+    /// (`MarketOracleBadReturn`), as the high-level call's decoding would.
+    function _oraclePrice() internal view returns (uint256 spot, OracleStatus status) {
+        IPriceOracle source = oracle;
+        bytes4 selector = IPriceOracle.priceWithStatus.selector;
+        uint256 code;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(0x00, selector)
+            let ok := staticcall(gas(), source, 0x00, 0x04, 0x00, 0x40)
+            if iszero(ok) {
+                let size := returndatasize()
+                returndatacopy(0x00, 0x00, size)
+                revert(0x00, size)
+            }
+            spot := mload(0x00)
+            code := mload(0x20)
+            // Too short a return reads as an invalid status.
+            if lt(returndatasize(), 0x40) {
+                code := not(0)
+            }
+        }
+        if (code > uint256(type(OracleStatus).max)) revert MarketOracleBadReturn(address(source));
+        status = OracleStatus(code);
     }
 
     /// @dev `token.balanceOf(address(this))`, called from scratch space: a reverting call bubbles its revert data,

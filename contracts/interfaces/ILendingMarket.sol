@@ -186,6 +186,8 @@ interface ILendingMarket {
     error MarketInsufficientReserves(uint256 available, uint256 requested);
     /// @notice Borrowing and withdrawing need a fully healthy oracle (no sequencer outage or grace).
     error MarketOracleNotReady(OracleStatus status);
+    /// @notice The oracle answered `priceWithStatus()` with something other than a price and an `OracleStatus`.
+    error MarketOracleBadReturn(address oracle);
     /// @notice A token moved a different amount than asked (fee-on-transfer tokens are refused).
     error MarketTransferMismatch(address token, uint256 expected, uint256 received);
     /// @notice The step cannot run now; `status` says why (see StepStatus) and `nextAt` when it may (0: unknown).

@@ -666,6 +666,26 @@ describe("LendingMarket: administration", () => {
     });
   });
 
+  // ------------------------------------------------------------ the oracle's answer, as the market reads it
+  describe("oracle answers the market cannot read", () => {
+    for (const shortReturn of [false, true]) {
+      it(`refuses a ${shortReturn ? "one-word return" : "status outside OracleStatus"}: MarketOracleBadReturn(oracle)`, async () => {
+        const f = await loadFixture(defaultMarketFixture);
+        const oracle = await ethers.deployContract("MalformedOracle", [2_000n * USDC, shortReturn]);
+        const code = new LendingMarket__factory(f.deployer).bytecode;
+        const config = marketConfig(f, { oracle });
+        const market = LendingMarket__factory.connect(
+          await f.factory.createMarket.staticCall(code, config),
+          f.deployer,
+        );
+        await f.factory.createMarket(code, config);
+        await expect(market.updatePriceState())
+          .to.be.revertedWithCustomError(market, "MarketOracleBadReturn")
+          .withArgs(await oracle.getAddress());
+      });
+    }
+  });
+
   // ------------------------------------------------------------ ERC-165
   describe("supportsInterface", () => {
     it("supports ILendingMarket, IAccessControl and IERC165, and nothing else", async () => {

@@ -284,9 +284,10 @@ async function main() {
   };
 
   // ---------------------------------------------------------------- the anchor, in the same run
-  const anchor: GasSnapshot = process.argv.includes("--anchors")
+  const anchorRun = process.argv.includes("--anchors")
     ? await measureMorpho(ethers, (method, params) => network.provider.send(method, params), ANCHOR_CACHE)
-    : {};
+    : undefined;
+  const anchor: GasSnapshot = anchorRun?.figures ?? {};
 
   // ---------------------------------------------------------------- report
   const snapshot: GasSnapshot = {
@@ -307,12 +308,17 @@ async function main() {
       [(await oneFeed.getAddress()).toLowerCase()]: "oracle (Chainlink proxy + aggregator)",
       [(await rateModel.getAddress()).toLowerCase()]: "rate model",
     };
-    for (const [name, hash] of Object.entries(traced)) {
-      console.log(`\n${name}: ${figures[name]}`);
-      for (const line of await gasBreakdown(ethers.provider, hash, labels))
+    const print = async (title: string, hash: string, names: Record<string, string>) => {
+      console.log(`\n${title}`);
+      for (const line of await gasBreakdown(ethers.provider, hash, names))
         console.log(
           `  ${line.gas.toString().padStart(7)}  ${line.label}${line.detail ? ` (${line.detail})` : ""}`,
         );
+    };
+    for (const [name, hash] of Object.entries(traced)) await print(`${name}: ${figures[name]}`, hash, labels);
+    if (anchorRun) {
+      for (const [name, hash] of Object.entries(anchorRun.hashes))
+        await print(`${ANCHOR_PREFIX}${name}: ${anchor[name]}`, hash, anchorRun.labels);
     }
   }
   const committed = JSON.parse(readFileSync(SNAPSHOT_PATH, "utf8")) as Record<string, number>;

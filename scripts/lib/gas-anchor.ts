@@ -117,11 +117,12 @@ export function compileMorpho(cacheDir: string): Record<keyof typeof CONTRACTS, 
 
 type Ethers = HardhatRuntimeEnvironment["ethers"];
 
-/** Receipt gasUsed of a transaction. */
-async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
-  const receipt = await (await tx).wait();
-  if (!receipt) throw new Error("anchor: no receipt");
-  return receipt.gasUsed;
+/** Morpho Blue's figures, keyed by the call's label, with each measured transaction (for `--breakdown`). */
+export interface AnchorRun {
+  figures: Record<string, bigint>;
+  hashes: Record<string, string>;
+  /** Addresses to name in a breakdown. */
+  labels: Record<string, string>;
 }
 
 /**
@@ -132,7 +133,7 @@ export async function measureMorpho(
   ethers: Ethers,
   send: (method: string, params: unknown[]) => Promise<unknown>,
   cacheDir: string,
-): Promise<Record<string, bigint>> {
+): Promise<AnchorRun> {
   const built = compileMorpho(cacheDir);
   const unit = 10n ** 18n;
   const price = (p: bigint) => p * 10n ** 36n; // ORACLE_PRICE_SCALE: 1e36 per unit of price, same decimals
@@ -140,14 +141,15 @@ export async function measureMorpho(
     await send("evm_increaseTime", [seconds]);
     await send("evm_mine", []);
   };
-  // Fresh accounts, so that nothing of our own bench's story touches Morpho's.
-  const wallet = async () => {
-    const w = ethers.Wallet.createRandom().connect(ethers.provider);
+  // Accounts of their own, so that nothing of our own bench's story touches Morpho's; fixed keys, so that the
+  // calldata (which prices zero bytes apart) and hence every figure is the same from run to run.
+  const wallet = async (i: number) => {
+    const w = new ethers.Wallet(ethers.id(`gas-anchor account ${i}`), ethers.provider);
     await send("hardhat_setBalance", [w.address, "0x56bc75e2d63100000"]); // 100 ETH
     return w;
   };
   const [owner, lender, alice, bob, carol, liquidator] = await Promise.all(
-    Array.from({ length: 6 }, () => wallet()),
+    Array.from({ length: 6 }, (_, i) => wallet(i)),
   );
 
   const deploy = async (c: Compiled, args: unknown[] = []) => {
@@ -201,8 +203,12 @@ export async function measureMorpho(
     await (await collateral.connect(owner).mint(s.address, 1_000n * unit)).wait();
 
   const figures: Record<string, bigint> = {};
+  const hashes: Record<string, string> = {};
   const measure = async (label: string, tx: Promise<ContractTransactionResponse>) => {
-    figures[label] = await gasOf(tx);
+    const receipt = await (await tx).wait();
+    if (!receipt) throw new Error("anchor: no receipt");
+    figures[label] = receipt.gasUsed;
+    hashes[label] = receipt.hash;
   };
   const call = (signer: typeof owner, fn: string, ...args: unknown[]) =>
     m(signer).getFunction(fn)(...args) as Promise<ContractTransactionResponse>;
@@ -273,5 +279,15 @@ export async function measureMorpho(
   );
   if ((await borrowShares(carol.address)) !== 0n) throw new Error("anchor: the bad debt was not written off");
   if ((await borrowShares(alice.address)) !== 0n) throw new Error("anchor: the full close left debt");
-  return figures;
+  const labels: Record<string, string> = {};
+  for (const [contract, name] of [
+    [morpho, "Morpho Blue"],
+    [oracle, "oracle (OracleMock)"],
+    [irm, "rate model (IrmMock)"],
+    [loan, "loan token"],
+    [collateral, "collateral token"],
+  ] as const) {
+    labels[(await contract.getAddress()).toLowerCase()] = name;
+  }
+  return { figures, hashes, labels };
 }

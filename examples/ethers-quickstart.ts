@@ -31,7 +31,7 @@ const position = await readPosition(
   market.blockNumber,
   deployment.startBlock,
 );
-const p = describePosition(market, position); // = positionState(account) at that block
+const p = describePosition(market, position); // = lens.positionState(market, account) at that block
 console.log(`block ${market.blockNumber}: collateral ${p.collateral}, debt ${p.debt}, LTV ${p.ltvWad} (WAD)`);
 console.log(
   `zone ${Zone[p.zone]}, soft at ${p.softLiquidationPriceWad}, hard at ${p.hardLiquidationPriceWad}`,

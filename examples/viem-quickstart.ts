@@ -26,7 +26,7 @@ const marketAddress = deployment.addresses.market as Address; // checked by pars
 const market = await readMarket(marketAddress, client); // parameters, prices, reserves, time: one block
 const startBlock = BigInt(deployment.startBlock);
 const position = await readPosition(marketAddress, account, client, market.blockNumber, startBlock);
-const p = describePosition(market, position); // = positionState(account) at that block
+const p = describePosition(market, position); // = lens.positionState(market, account) at that block
 console.log(`block ${market.blockNumber}: collateral ${p.collateral}, debt ${p.debt}, LTV ${p.ltvWad} (WAD)`);
 console.log(
   `zone ${Zone[p.zone]}, soft at ${p.softLiquidationPriceWad}, hard at ${p.hardLiquidationPriceWad}`,

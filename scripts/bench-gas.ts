@@ -6,6 +6,11 @@
  *   npm run bench:gas              measure and rewrite gas-snapshot.json
  *   npm run bench:gas -- --check   measure and fail if any figure rose more than 1 % over the snapshot
  *   npm run bench:gas -- --breakdown   also print where the gas of the market calls goes (trace per call)
+ *   npm run bench:gas -- --anchors     also build and measure Morpho Blue in the same run (scripts/lib/gas-anchor.ts),
+ *                                      print both columns with the ratio and the targets, and record its figures
+ *
+ * It also prints each deployed contract's code size and its headroom under EIP-170's 24,576 bytes; `--check`
+ * fails when LendingMarket's headroom is below MIN_MARKET_HEADROOM (room the next contract changes need).
  */
 process.env.HARDHAT_NETWORK ||= "hardhat";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -20,14 +25,31 @@ import {
   type OcrStyleAggregator,
   type PhasedAggregatorProxy,
 } from "../typechain-types";
-import { gasBreakdown } from "./lib/gas-trace";
-import { compareSnapshots, formatTable, type GasSnapshot } from "./lib/gas";
+import { callGasTo, gasBreakdown } from "./lib/gas-trace";
+import { ANCHOR_ROWS, measureMorpho } from "./lib/gas-anchor";
+import {
+  ANCHOR_PREFIX,
+  compareSnapshots,
+  formatCodeSizes,
+  formatComparison,
+  formatTable,
+  formatTargets,
+  headroomProblems,
+  type GasSnapshot,
+  type GasTarget,
+} from "./lib/gas";
 import { defaultMarketParams } from "../src/sdk/params";
 
 import { deployUniswapV2Pair } from "../src/sim/uniswap-v2";
 const { ethers, network } = hre;
 const SNAPSHOT_PATH = join(__dirname, "..", "gas-snapshot.json");
+const ANCHOR_CACHE = join(__dirname, "..", "cache", "anchors");
+/** The Chainlink read inside our following soft step (proxy + aggregator), which the soft-step target adds to
+ * Morpho Blue's figure: Morpho's own oracle is a constant. */
+const CHAINLINK_READ = "Chainlink proxy + aggregator read (inside the following soft step)";
 const TOLERANCE = 0.01;
+/** Bytes of code LendingMarket must leave free under the 24,576-byte limit. */
+const MIN_MARKET_HEADROOM = 2_048;
 const MAX = ethers.MaxUint256;
 const E8 = 10n ** 8n;
 const NO_QUOTE = { feed: ethers.ZeroAddress, heartbeatSeconds: 0, minAnswer: 0, maxAnswer: 0 };
@@ -151,7 +173,8 @@ async function main() {
   figures["vault.deposit (new lender)"] = await gasOf(
     market.connect(lender).deposit(5_000_000n * unit, lender.address),
   );
-  figures["vault.withdraw (partial)"] = await gasOf(
+  await measure(
+    "vault.withdraw (partial)",
     market.connect(lender).withdraw(1_000n * unit, lender.address, lender.address),
   );
 
@@ -228,13 +251,55 @@ async function main() {
     market.connect(keeper).liquidationStep(e.address, MAX, 0, "0x"),
   );
   await ethUsd.aggregator.transmit(1_200n * E8); // collateral 12,000 < debt 15,000 x 1.02
-  figures["liquidationStep hard (bad debt written off)"] = await gasOf(
+  await measure(
+    "liquidationStep hard (bad debt written off)",
     market.connect(keeper).liquidationStep(f.address, MAX, 0, "0x"),
   );
 
+  // ---------------------------------------------------------------- admin
+  figures["setParams (admin: deploys the next configuration)"] = await gasOf(
+    market.connect(admin).setParams(params),
+  );
+  figures["pause (guardian)"] = await gasOf(market.connect(admin).pause());
+  figures[CHAINLINK_READ] = BigInt(
+    await callGasTo(
+      ethers.provider,
+      traced["liquidationStep soft (following)"],
+      await ethUsd.proxy.getAddress(),
+    ),
+  );
+
+  // ---------------------------------------------------------------- code sizes
+  const lens = await ethers.deployContract("MarketLens");
+  const codeSizeOf = async (target: { getAddress(): Promise<string> }) =>
+    (await ethers.provider.getCode(await target.getAddress())).length / 2 - 1;
+  const codeSizes: Record<string, number> = {
+    LendingMarket: await codeSizeOf(market),
+    MarketFactory: await codeSizeOf(factory),
+    ChainlinkPriceOracle: await codeSizeOf(oneFeed),
+    KinkedRateModel: await codeSizeOf(rateModel),
+    MarketLens: await codeSizeOf(lens),
+    LiquidationUpkeep: await codeSizeOf(upkeep),
+    PairFlashKeeper: await codeSizeOf(flash),
+  };
+
+  // ---------------------------------------------------------------- the anchor, in the same run
+  const anchorRun = process.argv.includes("--anchors")
+    ? await measureMorpho(ethers, (method, params) => network.provider.send(method, params), ANCHOR_CACHE)
+    : undefined;
+  const anchor: GasSnapshot = anchorRun?.figures ?? {};
+
   // ---------------------------------------------------------------- report
-  const snapshot: GasSnapshot = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, v]));
-  console.log(formatTable(snapshot));
+  const snapshot: GasSnapshot = {
+    ...figures,
+    ...Object.fromEntries(Object.entries(anchor).map(([k, v]) => [ANCHOR_PREFIX + k, v])),
+  };
+  console.log(formatTable(figures));
+  console.log(`\n${formatCodeSizes(codeSizes)}`);
+  if (Object.keys(anchor).length > 0) {
+    console.log(`\n${formatComparison(figures, anchor, ANCHOR_ROWS)}`);
+    console.log(`\n${formatTargets(targets(figures, anchor))}`);
+  }
   if (process.argv.includes("--breakdown")) {
     const labels: Record<string, string> = {
       [marketAddress.toLowerCase()]: "market",
@@ -243,29 +308,85 @@ async function main() {
       [(await oneFeed.getAddress()).toLowerCase()]: "oracle (Chainlink proxy + aggregator)",
       [(await rateModel.getAddress()).toLowerCase()]: "rate model",
     };
-    for (const [name, hash] of Object.entries(traced)) {
-      console.log(`\n${name}: ${figures[name]}`);
-      for (const line of await gasBreakdown(ethers.provider, hash, labels))
-        console.log(`  ${line.gas.toString().padStart(7)}  ${line.label}`);
+    const print = async (title: string, hash: string, names: Record<string, string>) => {
+      console.log(`\n${title}`);
+      for (const line of await gasBreakdown(ethers.provider, hash, names))
+        console.log(
+          `  ${line.gas.toString().padStart(7)}  ${line.label}${line.detail ? ` (${line.detail})` : ""}`,
+        );
+    };
+    for (const [name, hash] of Object.entries(traced)) await print(`${name}: ${figures[name]}`, hash, labels);
+    if (anchorRun) {
+      for (const [name, hash] of Object.entries(anchorRun.hashes))
+        await print(`${ANCHOR_PREFIX}${name}: ${anchor[name]}`, hash, anchorRun.labels);
     }
   }
+  const committed = JSON.parse(readFileSync(SNAPSHOT_PATH, "utf8")) as Record<string, number>;
+  // Without --anchors the anchor's committed figures are neither checked nor dropped.
+  const committedAnchor = Object.fromEntries(
+    Object.entries(committed).filter(([k]) => k.startsWith(ANCHOR_PREFIX)),
+  );
   if (check) {
-    const committed = JSON.parse(readFileSync(SNAPSHOT_PATH, "utf8")) as Record<string, number>;
-    const problems = compareSnapshots(committed, snapshot, TOLERANCE);
+    const measuredAnchor = Object.keys(anchor).length > 0;
+    const compared = Object.fromEntries(
+      Object.entries(committed).filter(([k]) => measuredAnchor || !k.startsWith(ANCHOR_PREFIX)),
+    );
+    const problems = compareSnapshots(compared, snapshot, TOLERANCE);
     if (problems.length > 0) {
       console.error(`Gas rose more than ${TOLERANCE * 100} % (or figures changed):\n${problems.join("\n")}`);
       process.exitCode = 1;
       return;
     }
+    const tight = headroomProblems(codeSizes, { LendingMarket: MIN_MARKET_HEADROOM });
+    if (tight.length > 0) {
+      console.error(`Code size over its budget:\n${tight.join("\n")}`);
+      process.exitCode = 1;
+      return;
+    }
     console.log(`gas check passed: every figure within ${TOLERANCE * 100} % of ${SNAPSHOT_PATH}`);
   } else {
-    writeFileSync(
-      SNAPSHOT_PATH,
-      JSON.stringify(Object.fromEntries(Object.entries(snapshot).map(([k, v]) => [k, Number(v)])), null, 2) +
-        "\n",
-    );
+    const written = {
+      ...Object.fromEntries(Object.entries(snapshot).map(([k, v]) => [k, Number(v)])),
+      ...(Object.keys(anchor).length > 0 ? {} : committedAnchor),
+    };
+    writeFileSync(SNAPSHOT_PATH, JSON.stringify(written, null, 2) + "\n");
     console.log(`wrote ${SNAPSHOT_PATH}`);
   }
+}
+
+/** The issue's targets (#14), measured against the anchor where they are defined by it. */
+function targets(ours: GasSnapshot, anchor: GasSnapshot): GasTarget[] {
+  const following = ours["liquidationStep soft (following)"];
+  return [
+    {
+      name: "liquidationStep soft (following)",
+      figure: following,
+      limit: anchor["liquidate 10 % (second)"] + ours[CHAINLINK_READ],
+      basis: "Morpho Blue's second 10 % liquidation + our Chainlink read",
+    },
+    {
+      name: "liquidationStep soft (first: keeper holds no collateral)",
+      figure: ours["liquidationStep soft (first: keeper holds no collateral)"],
+      limit: following + 17_100n,
+      basis: "the following step + 17,100",
+    },
+    {
+      name: "liquidationStep hard (full close)",
+      figure: ours["liquidationStep hard (full close)"],
+      limit: 112_000n,
+    },
+    { name: "borrow (later)", figure: ours["borrow (later)"], limit: 90_000n },
+    {
+      name: "borrow (first: registers the borrower)",
+      figure: ours["borrow (first: registers the borrower)"],
+      limit: 115_000n,
+    },
+    {
+      name: "supplyCollateral (new position)",
+      figure: ours["supplyCollateral (new position)"],
+      limit: 65_000n,
+    },
+  ];
 }
 
 main().catch((error) => {

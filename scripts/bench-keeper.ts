@@ -10,7 +10,7 @@
  *   local      every position each block, from its stored word (`packedPositions`, pages of 5,000 in one
  *              JSON-RPC batch) and the market's state, with the contract's arithmetic (src/sdk), before and after
  *              a 10 % price drop;
- *   full       `evaluation: full`: every position through `positionStates`, in pages sent as one JSON-RPC batch;
+ *   full       `evaluation: full`: every position through `MarketLens.positionStates`, in pages sent as one JSON-RPC batch;
  *   screened   `evaluation: screened` in steady state: positions that cannot be in a liquidation zone (by their
  *              last soft liquidation price and the borrow index) are not re-read, except a rotating refresh
  *              slice (1/50 of them per block); and after the 10 % price drop.
@@ -71,6 +71,7 @@ async function main() {
           KEEPER_RPC_URL: node.url,
           KEEPER_NETWORK: "localhost",
           KEEPER_FACTORY: d.addresses.factory,
+          KEEPER_LENS: d.addresses.lens,
           KEEPER_START_BLOCK: String(d.startBlock),
           KEEPER_DRY_RUN: "true",
           KEEPER_EVALUATION: evaluation,

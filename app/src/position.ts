@@ -1,10 +1,10 @@
 /**
  * Position panel: reads one position the way the package's README shows (`readMarket` + `readPosition` at one
- * block, then `describePosition`, which returns exactly what the contract's `positionState` would), draws its
+ * block, then `describePosition`, which returns exactly what the lens's `positionState` would), draws its
  * LTV on a gauge with the max / soft / hard bands, and charts its LTV over time from the market's events with
  * every liquidation step marked.
  *
- * The chart calls `positionState` at past blocks (the blocks of the position's events and of the market's price
+ * The chart calls `MarketLens.positionState` at past blocks (the blocks of the position's events and of the market's price
  * updates): the local node answers for any block; on a public chain that needs an archive RPC endpoint, and a
  * dashboard with many users would index the events instead.
  */
@@ -12,6 +12,7 @@ import { type Provider } from "ethers";
 import {
   describePosition,
   LendingMarket__factory,
+  MarketLens__factory,
   readBorrowerBooks,
   readMarket,
   readPosition,
@@ -64,7 +65,7 @@ export interface HistoryItem {
   step?: StepEvent;
 }
 
-/** The position's LTV at the end of a block (positionState at that block). */
+/** The position's LTV at the end of a block (MarketLens.positionState at that block). */
 export interface LtvSample {
   blockNumber: number;
   timestamp: bigint;
@@ -110,6 +111,7 @@ export async function readPositionData(
   ]);
 
   const contract = LendingMarket__factory.connect(marketAddress, provider);
+  const lens = MarketLens__factory.connect(network.deployment.addresses.lens, provider);
   const to = market.blockNumber;
   const [collateral, debt, supplied, withdrawn, borrowed, repaid, stepped, priceUpdates] = await Promise.all([
     contract.collateralToken().then((a) => readToken(a, provider)),
@@ -175,7 +177,7 @@ export async function readPositionData(
   const sampleBlocks = [...blocks].sort((x, y) => x - y).slice(-MAX_SAMPLES);
   const samples: LtvSample[] = [];
   for (const blockNumber of sampleBlocks) {
-    const st = await contract.positionState(account, { blockTag: blockNumber });
+    const st = await lens.positionState(marketAddress, account, { blockTag: blockNumber });
     if (Number(st.zone) === Zone.None) continue; // no debt, or no usable price at that block
     samples.push({ blockNumber, timestamp: await timeOf(blockNumber), ltvWad: st.ltvWad });
   }

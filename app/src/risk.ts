@@ -1,6 +1,6 @@
 /**
  * At-risk list: every borrower of a market, paged through `MarketLens.positionsPage` (the market's borrower list
- * with `positionStates`, one oracle read per page), keeping the positions in the soft and hard zones, deepest
+ * with their `PositionState`s, one oracle read per page), keeping the positions in the soft and hard zones, deepest
  * first. For keeper operators and risk teams.
  */
 import type { Provider } from "ethers";

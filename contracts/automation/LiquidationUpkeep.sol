@@ -7,6 +7,7 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {ILendingMarket, PositionState, StepPreview, StepStatus} from "../interfaces/ILendingMarket.sol";
+import {PositionStates} from "../periphery/PositionStates.sol";
 
 /// @title LiquidationUpkeep
 /// @notice A keeper-network entry point in Chainlink Automation's `checkUpkeep` / `performUpkeep` shape, which
@@ -79,7 +80,7 @@ contract LiquidationUpkeep is AutomationCompatibleInterface, Ownable2Step {
             if (count > maxScan) count = maxScan;
         }
         address[] memory window = _window(start, count, total);
-        PositionState[] memory states = market.positionStates(window);
+        PositionState[] memory states = PositionStates.read(market, window);
         bool funded = debtToken.balanceOf(address(this)) != 0;
         address[] memory ready = new address[](maxSteps);
         uint256 found;

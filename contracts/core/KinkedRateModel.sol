@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IRateModel} from "../interfaces/IRateModel.sol";
+import {IKinkedRateModel, IRateModel} from "../interfaces/IRateModel.sol";
+import {KinkedRate} from "../libraries/KinkedRate.sol";
 import {WadMath} from "../libraries/WadMath.sol";
 
 /// @title KinkedRateModel
 /// @notice Utilisation-kinked borrow rate: `base + slope1 * u` up to the kink, then `slope2` per unit of
-/// utilisation beyond it. Immutable: a new curve is a new model.
-contract KinkedRateModel is IRateModel {
-    using WadMath for uint256;
-
+/// utilisation beyond it (`KinkedRate`). Immutable: a new curve is a new model. It declares its curve
+/// (`IKinkedRateModel`), so a market computes the same rate in place instead of calling it.
+contract KinkedRateModel is IKinkedRateModel {
     /// @notice A curve parameter is out of bounds: kink must be in (0, 1] WAD and each rate at most 10 (1000 %)
     /// a year.
     error RateModelInvalidParams();
@@ -49,18 +49,20 @@ contract KinkedRateModel is IRateModel {
 
     /// @notice Share of the market's assets that is lent out, WAD, rounded down; 0 for an empty market.
     function utilisationWad(uint256 cash, uint256 totalDebt) public pure returns (uint256) {
-        uint256 assets = cash + totalDebt;
-        return assets == 0 ? 0 : totalDebt.wadDivDown(assets);
+        return KinkedRate.utilisationWad(cash, totalDebt);
     }
 
     /// @inheritdoc IRateModel
     function borrowRatePerSecondWad(uint256 cash, uint256 totalDebt) external view returns (uint256) {
-        uint256 u = utilisationWad(cash, totalDebt);
-        if (u <= kinkWad) return baseRatePerSecondWad + slope1PerSecondWad.mulDivDown(u, kinkWad);
-        // kinkWad < u <= WAD here, so WAD - kinkWad > 0.
-        return
-            baseRatePerSecondWad +
-            slope1PerSecondWad +
-            slope2PerSecondWad.mulDivDown(u - kinkWad, WadMath.WAD - kinkWad);
+        return KinkedRate.ratePerSecondWad(_curve(), cash, totalDebt);
+    }
+
+    /// @inheritdoc IKinkedRateModel
+    function kinkedCurve() external view returns (uint256, uint256, uint256, uint256) {
+        return (baseRatePerSecondWad, slope1PerSecondWad, slope2PerSecondWad, kinkWad);
+    }
+
+    function _curve() internal view returns (KinkedRate.Curve memory) {
+        return KinkedRate.Curve(baseRatePerSecondWad, slope1PerSecondWad, slope2PerSecondWad, kinkWad);
     }
 }

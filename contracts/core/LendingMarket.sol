@@ -15,13 +15,13 @@ import {
     ILendingMarket,
     ILiquidationStepCallback,
     MarketParams,
-    PositionState,
     StepPreview,
     StepStatus,
     Zone
 } from "../interfaces/ILendingMarket.sol";
 import {IPriceOracle, OracleStatus} from "../interfaces/IPriceOracle.sol";
-import {IRateModel} from "../interfaces/IRateModel.sol";
+import {IKinkedRateModel, IRateModel} from "../interfaces/IRateModel.sol";
+import {KinkedRate} from "../libraries/KinkedRate.sol";
 import {LiquidationSchedule} from "../libraries/LiquidationSchedule.sol";
 import {PriceSmoothing} from "../libraries/PriceSmoothing.sol";
 import {WadMath} from "../libraries/WadMath.sol";
@@ -29,7 +29,12 @@ import {WadMath} from "../libraries/WadMath.sol";
 /// @title LendingMarket
 /// @notice One collateral token, one debt token (the ERC-4626 asset), one oracle, with stepwise liquidation.
 /// @dev Every action loads the market's hot state into memory once (`_load`), works on it, and writes it back
-/// once (`_store`). Debt is normalised by a borrow index (debt = normDebt * index, rounded up).
+/// once (`_store`). Debt is normalised by a borrow index (debt = normDebt * index, rounded up). The parameters and
+/// the rate model change only by admin action, so they are kept as the code of a small data contract (a
+/// "configuration") that an action reads in one EXTCODECOPY, instead of four storage slots; see `_readConfig`.
+// The state is packed into a few words field by field (docs/MECHANISM.md, "Storage and its bounds"), hence more
+// declarations than the linter's default.
+// solhint-disable-next-line max-states-count
 contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -39,11 +44,13 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     uint256 internal constant WAD = WadMath.WAD;
     uint256 internal constant BPS = 1e4;
 
-    /// @dev One position in one slot: 112 + 104 + 32 + 8 bits.
+    /// @dev One position, unpacked for the length of an action. Stored as one word (`_positions`): collateral in
+    /// bits 0-111, normalised debt in 112-215, the last step's time in 216-247, registered in bit 248; read and
+    /// written whole, once per action (ILendingMarket.packedPositions documents the same layout).
     struct Position {
-        uint112 collateral;
-        uint104 normDebt;
-        uint32 lastStepAt;
+        uint256 collateral;
+        uint256 normDebt;
+        uint256 lastStepAt;
         bool registered;
     }
 
@@ -51,11 +58,16 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     struct Ctx {
         uint256 totalNormDebt;
         uint256 index;
+        /// @dev Seconds since the last accrual.
+        uint256 elapsed;
         uint256 cash;
         uint256 reserves;
         uint256 interest;
         uint256 reserveShare;
         bool priceLoaded;
+        /// @dev The price state moved: first observation, or a later block than its last update.
+        bool priceMoved;
+        bool sampled;
         uint256 spot;
         OracleStatus status;
         uint256 ema;
@@ -63,33 +75,52 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         uint256 paceUsed;
         uint256 sampledPrice;
         uint256 sampledAt;
+        /// @dev Set once the configuration was read (for accrual or in full).
+        IRateModel rateModel;
     }
+
+    /// @dev A configuration's runtime code: a STOP byte (so calling it does nothing), then `abi.encode(params,
+    /// rateModel, curve)`: 19 words of MarketParams, which is also how Solidity lays the struct out in memory, a
+    /// word for the rate model, and the 4 words of the kinked curve the model declares (all zero if none).
+    uint256 internal constant CONFIG_BYTES = 24 * 32;
+    /// @dev Where the rate model's word starts in a configuration's data (after MarketParams' 19 words).
+    uint256 internal constant CONFIG_MODEL_AT = 19 * 32;
+    /// @dev The highest per-second rate a declared curve may hold (1,000 % a year, KinkedRateModel's bound); a
+    /// declaration above it is ignored and the model is called instead.
+    uint256 internal constant MAX_CURVE_RATE_PER_SECOND_WAD = 10e18 / uint256(365 days);
+    /// @dev Highest configuration number: each update (setParams, setRateModel) uses the next one.
+    uint256 internal constant MAX_CONFIGS = type(uint16).max;
 
     IERC20 internal immutable COLLATERAL;
     /// @inheritdoc ILendingMarket
     IPriceOracle public immutable oracle;
-    /// @inheritdoc ILendingMarket
-    IRateModel public rateModel;
-    MarketParams internal _params;
 
-    mapping(address account => Position) internal _positions;
-    address[] internal _borrowers;
+    mapping(address account => uint256 word) internal _positions;
+    /// @dev The borrower list, append-only: index -> account (the count is in the sample word).
+    mapping(uint256 index => address account) internal _borrowerAt;
 
     // slot: debt totals and interest (the index may grow 7.9e10-fold; timestamps fit until 2106)
     uint128 internal _totalNormDebt;
     uint96 internal _borrowIndex;
     uint32 internal _lastAccrualAt;
-    // slot: cash and reserves
-    uint128 internal _cash;
-    uint128 internal _reserves;
-    // slot: smoothed price, and the price at the last variance sample
+    // slot: cash, reserves (stored saturating at 2^112 - 1), the current configuration's number (the market's
+    // CREATE nonce when it deployed it) and the pause flag
+    uint120 internal _cash;
+    uint112 internal _reserves;
+    uint16 internal _configNonce;
+    bool internal _pausedFlag;
+    // slot, written by every price-reading action: smoothed price, when it and the pace bucket last moved, pace
+    // (saturating at 2^96 - 1, above any cap `maxSoftSeizePerWindow` can hold)
     uint128 internal _emaPrice;
+    uint32 internal _priceUpdatedAt;
+    uint96 internal _paceUsed;
+    // slot, read by every price-reading action and written only when a variance sample falls due: the price at
+    // the last sample, its time, the variance estimate (capped at 16e18 < 2^64 by PriceSmoothing); and the number
+    // of borrowers, which a first borrow (a price-reading action) increments
     uint128 internal _sampledPrice;
-    // slot: when the smoothed price and pace bucket last moved, variance, pace, when variance was last sampled
-    uint40 internal _priceUpdatedAt;
+    uint32 internal _sampledAt;
     uint64 internal _variance;
-    uint112 internal _paceUsed;
-    uint40 internal _sampledAt;
+    uint32 internal _borrowersCount;
 
     /// @param collateral_ Collateral token (must differ from the debt token).
     /// @param debtToken Debt token, the vault's asset.
@@ -121,8 +152,8 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         if (address(collateral_) == address(debtToken)) revert MarketSameToken();
         COLLATERAL = collateral_;
         oracle = oracle_;
-        rateModel = rateModel_;
-        _setParams(params_);
+        _setConfig(params_, rateModel_);
+        emit ParamsUpdated(params_);
         _borrowIndex = uint96(WAD);
         _lastAccrualAt = uint32(block.timestamp);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -135,8 +166,11 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     function supplyCollateral(address account, uint256 amount) external nonReentrant {
         if (amount == 0) revert MarketZeroAmount();
         if (account == address(0)) revert MarketZeroAddress();
-        Position storage pos = _positions[account];
-        pos.collateral = (pos.collateral + amount).toUint112();
+        uint256 word = _positions[account];
+        // Collateral sits in the word's low 112 bits: checking the new figure fits them (SafeCast) keeps the
+        // addition from carrying into the normalised debt.
+        (uint256(uint112(word)) + amount).toUint112();
+        _positions[account] = word + amount;
         emit CollateralSupplied(msg.sender, account, amount);
         _pullExact(COLLATERAL, amount);
     }
@@ -145,16 +179,16 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     function withdrawCollateral(uint256 amount, address receiver) external nonReentrant whenNotPaused {
         if (amount == 0) revert MarketZeroAmount();
         if (receiver == address(0)) revert MarketZeroAddress();
-        Position memory pos = _positions[msg.sender];
+        Position memory pos = _position(msg.sender);
         if (amount > pos.collateral) revert MarketInsufficientCollateral(pos.collateral, amount);
-        pos.collateral -= uint112(amount);
+        pos.collateral -= amount;
         if (pos.normDebt != 0) {
-            Ctx memory c = _load();
-            _loadReadyPrice(c);
-            _checkLtv(pos.collateral, uint256(pos.normDebt).wadMulUp(c.index), c.spot);
+            (Ctx memory c, MarketParams memory p) = _loadFull();
+            _loadReadyPrice(c, p);
+            _checkLtv(c, p, pos.collateral, pos.normDebt.wadMulUp(c.index));
             _store(c);
         }
-        _positions[msg.sender].collateral = pos.collateral;
+        _setPosition(msg.sender, pos);
         emit CollateralWithdrawn(msg.sender, receiver, amount);
         COLLATERAL.safeTransfer(receiver, amount);
     }
@@ -166,22 +200,25 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     ) external nonReentrant whenNotPaused returns (uint256 normDebt) {
         if (assets == 0) revert MarketZeroAmount();
         if (receiver == address(0)) revert MarketZeroAddress();
-        Ctx memory c = _load();
-        _loadReadyPrice(c);
+        (Ctx memory c, MarketParams memory p) = _loadFull();
+        _loadReadyPrice(c, p);
         if (assets > c.cash) revert MarketInsufficientCash(c.cash, assets);
-        Position memory pos = _positions[msg.sender];
+        Position memory pos = _position(msg.sender);
         // Debt rounds up: the borrower owes at least what was sent.
         normDebt = assets.wadDivUp(c.index);
-        pos.normDebt = (pos.normDebt + normDebt).toUint104();
-        uint256 debt = uint256(pos.normDebt).wadMulUp(c.index);
-        if (debt < _params.minDebt) revert MarketDebtBelowMinimum(debt, _params.minDebt);
-        _checkLtv(pos.collateral, debt, c.spot);
+        pos.normDebt += normDebt;
+        uint256 debt = pos.normDebt.wadMulUp(c.index);
+        if (debt < p.minDebt) revert MarketDebtBelowMinimum(debt, p.minDebt);
+        _checkLtv(c, p, pos.collateral, debt);
         if (!pos.registered) {
             pos.registered = true;
-            _borrowers.push(msg.sender);
-            emit BorrowerRegistered(msg.sender, _borrowers.length - 1);
+            uint256 index = _borrowersCount;
+            _borrowerAt[index] = msg.sender;
+            // Over 4 billion borrowers would overflow the count: the next registration reverts (SafeCast).
+            _borrowersCount = (index + 1).toUint32();
+            emit BorrowerRegistered(msg.sender, index);
         }
-        _positions[msg.sender] = pos;
+        _setPosition(msg.sender, pos);
         c.totalNormDebt += normDebt;
         c.cash -= assets;
         _store(c);
@@ -192,9 +229,9 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     /// @inheritdoc ILendingMarket
     function repay(address account, uint256 assets) external nonReentrant returns (uint256 repaid) {
         if (assets == 0) revert MarketZeroAmount();
-        Ctx memory c = _load();
-        Position storage pos = _positions[account];
-        uint256 normDebt = pos.normDebt;
+        (Ctx memory c, MarketParams memory p) = _loadFull();
+        uint256 word = _positions[account];
+        uint256 normDebt = uint104(word >> 112);
         if (normDebt == 0) revert MarketNoDebt(account);
         uint256 debt = normDebt.wadMulUp(c.index);
         uint256 normRepaid;
@@ -204,14 +241,15 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
             // Rounds down: the borrower is credited no more than paid.
             (repaid, normRepaid) = (assets, assets.wadDivDown(c.index));
             uint256 remaining = (normDebt - normRepaid).wadMulUp(c.index);
-            if (remaining < _params.minDebt) revert MarketDebtBelowMinimum(remaining, _params.minDebt);
+            if (remaining < p.minDebt) revert MarketDebtBelowMinimum(remaining, p.minDebt);
         }
-        pos.normDebt = uint104(normDebt - normRepaid);
+        // normRepaid <= normDebt: the subtraction stays within the normalised debt's bits.
+        _positions[account] = word - (normRepaid << 112);
         c.totalNormDebt -= normRepaid;
         c.cash += repaid;
         _store(c);
         emit Repaid(msg.sender, account, repaid, normRepaid);
-        _pullExact(IERC20(asset()), repaid);
+        _pullDebt(repaid, c.cash);
     }
 
     // ================================================================ keepers
@@ -224,21 +262,27 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         bytes calldata data
     ) external nonReentrant returns (uint256 repaid, uint256 seized) {
         if (maxRepay == 0) revert MarketZeroAmount();
-        Ctx memory c = _load();
-        (c.spot, c.status) = oracle.priceWithStatus();
-        _loadPriceState(c);
-        (StepPreview memory s, uint256 nextAt, uint256 normRepaid) = _plan(c, account, maxRepay);
+        (Ctx memory c, MarketParams memory p) = _loadFull();
+        (c.spot, c.status) = _oraclePrice();
+        _loadPriceState(c, p);
+        Position memory pos = _position(account);
+        (StepPreview memory s, uint256 nextAt, uint256 normRepaid) = _plan(c, p, pos, maxRepay);
         if (s.status != StepStatus.Ready) revert MarketStepNotAllowed(s.status, nextAt);
         if (s.seized < minSeized) revert MarketStepSlippage(s.seized, minSeized);
         (repaid, seized) = (s.repaid, s.seized);
 
-        Position storage pos = _positions[account];
-        pos.collateral -= uint112(seized);
-        pos.normDebt -= uint104(normRepaid);
-        pos.lastStepAt = uint32(block.timestamp);
-        c.totalNormDebt -= normRepaid;
-        c.cash += repaid - s.tip;
-        c.reserves -= s.tip;
+        // Unchecked, each bound by the plan: seized <= collateral (`_seize` caps it); normRepaid <= the position's
+        // normalised debt (`settle`: all of it, or repaid / index rounded down with repaid < debt), which is part
+        // of the market's total; tip <= repaid and tip <= reserves (`plan`); cash < 2^120 and repaid < 2^255.
+        unchecked {
+            pos.collateral -= seized;
+            pos.normDebt -= normRepaid;
+            c.totalNormDebt -= normRepaid;
+            c.cash += repaid - s.tip;
+            c.reserves -= s.tip;
+        }
+        pos.lastStepAt = block.timestamp;
+        _setPosition(account, pos);
         // Bad debt falls on lenders; once their assets are gone, the rest falls on reserves (reserves never claim
         // more than the market holds, so later deposits are not drawn into the gap).
         if (s.badDebt != 0) c.reserves = c.reserves.min(c.cash + c.totalNormDebt.wadMulUp(c.index));
@@ -262,14 +306,14 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         if (data.length != 0) {
             ILiquidationStepCallback(msg.sender).onLiquidationStep(account, repaid, seized, s.tip, data);
         }
-        _pullExact(IERC20(asset()), repaid - s.tip);
+        _pullDebt(repaid - s.tip, c.cash);
     }
 
     /// @inheritdoc ILendingMarket
     function updatePriceState() external nonReentrant {
-        Ctx memory c = _load();
-        (c.spot, c.status) = oracle.priceWithStatus();
-        _loadPriceState(c);
+        (Ctx memory c, MarketParams memory p) = _loadFull();
+        (c.spot, c.status) = _oraclePrice();
+        _loadPriceState(c, p);
         _store(c);
     }
 
@@ -277,15 +321,18 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
 
     /// @notice Replaces every risk parameter at once (admin). Accrues interest first, under the old reserve factor.
     function setParams(MarketParams calldata newParams) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _store(_load());
-        _setParams(newParams);
+        (Ctx memory c, ) = _loadFull();
+        _store(c);
+        _setConfig(newParams, c.rateModel);
+        emit ParamsUpdated(newParams);
     }
 
     /// @notice Replaces the rate model (admin). Interest up to now accrues at the old rate.
     function setRateModel(IRateModel newRateModel) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (address(newRateModel) == address(0)) revert MarketZeroAddress();
-        _store(_load());
-        rateModel = newRateModel;
+        (Ctx memory c, MarketParams memory p) = _loadFull();
+        _store(c);
+        _setConfig(p, newRateModel);
         emit RateModelUpdated(address(newRateModel));
     }
 
@@ -313,6 +360,22 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         _unpause();
     }
 
+    /// @notice Whether the guardian paused the market. The flag shares a word with cash (OpenZeppelin's
+    /// `Pausable` supplies the events, errors and modifiers; its own flag is unused).
+    function paused() public view override returns (bool) {
+        return _pausedFlag;
+    }
+
+    function _pause() internal override whenNotPaused {
+        _pausedFlag = true;
+        emit Paused(msg.sender);
+    }
+
+    function _unpause() internal override whenPaused {
+        _pausedFlag = false;
+        emit Unpaused(msg.sender);
+    }
+
     // ================================================================ ERC-4626 (lenders)
 
     /// @notice Cash plus debt owed, less reserves, with interest to now.
@@ -335,13 +398,13 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     /// @notice The owner's assets, capped by the market's cash; zero while paused.
     function maxWithdraw(address owner) public view override returns (uint256) {
         if (paused()) return 0;
-        return super.maxWithdraw(owner).min(_load().cash);
+        return super.maxWithdraw(owner).min(uint256(_cash));
     }
 
     /// @notice The owner's shares, capped by the shares the market's cash can pay; zero while paused.
     function maxRedeem(address owner) public view override returns (uint256) {
         if (paused()) return 0;
-        return super.maxRedeem(owner).min(_convertToShares(_load().cash, Math.Rounding.Floor));
+        return super.maxRedeem(owner).min(_convertToShares(uint256(_cash), Math.Rounding.Floor));
     }
 
     /// @dev Virtual shares and assets (10^6 : 1) make the first-depositor inflation attack unprofitable.
@@ -358,7 +421,7 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         _store(c);
         _mint(receiver, shares);
         emit Deposit(caller, receiver, assets, shares);
-        _pullExact(IERC20(asset()), assets);
+        _pullDebt(assets, c.cash);
     }
 
     function _withdraw(
@@ -386,27 +449,15 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         address account,
         uint256 maxRepay
     ) public view returns (StepPreview memory s) {
-        Ctx memory c = _load();
+        (Ctx memory c, MarketParams memory p) = _loadFull();
         bool usable;
         (usable, c.spot, c.status) = oracle.tryPrice();
         if (!usable) {
             s.status = StepStatus.OracleUnavailable;
             return s;
         }
-        _loadPriceState(c);
-        (s, , ) = _plan(c, account, maxRepay);
-    }
-
-    /// @inheritdoc ILendingMarket
-    function positionState(address account) external view returns (PositionState memory) {
-        address[] memory one = new address[](1);
-        one[0] = account;
-        return _positionStates(one)[0];
-    }
-
-    /// @inheritdoc ILendingMarket
-    function positionStates(address[] calldata accounts) external view returns (PositionState[] memory) {
-        return _positionStates(accounts);
+        _loadPriceState(c, p);
+        (s, , ) = _plan(c, p, _position(account), maxRepay);
     }
 
     /// @inheritdoc ILendingMarket
@@ -434,18 +485,19 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         Ctx memory c;
         (oracleUsable, c.spot, ) = oracle.tryPrice();
         if (!oracleUsable) return (false, 0, _emaPrice, _variance, _paceUsed);
-        _loadPriceState(c);
+        (MarketParams memory p, , ) = _readConfig(_configNonce);
+        _loadPriceState(c, p);
         return (true, c.spot, c.ema, c.variance, c.paceUsed);
     }
 
     /// @inheritdoc ILendingMarket
     function debtOf(address account) external view returns (uint256) {
-        return uint256(_positions[account].normDebt).wadMulUp(_load().index);
+        return _position(account).normDebt.wadMulUp(_load().index);
     }
 
     /// @inheritdoc ILendingMarket
     function collateralOf(address account) external view returns (uint256) {
-        return _positions[account].collateral;
+        return _position(account).collateral;
     }
 
     /// @inheritdoc ILendingMarket
@@ -455,39 +507,45 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
     }
 
     /// @inheritdoc ILendingMarket
+    function totalNormDebt() external view returns (uint256) {
+        return _totalNormDebt;
+    }
+
+    /// @inheritdoc ILendingMarket
     function borrowersLength() external view returns (uint256) {
-        return _borrowers.length;
+        return _borrowersCount;
     }
 
     /// @inheritdoc ILendingMarket
     function borrowersSlice(uint256 start, uint256 count) external view returns (address[] memory slice) {
-        uint256 length = _borrowers.length;
+        uint256 length = _borrowersCount;
         if (start >= length) return slice;
         uint256 end = count > length - start ? length : start + count;
         slice = new address[](end - start);
         for (uint256 i = start; i < end; ++i) {
-            slice[i - start] = _borrowers[i];
+            slice[i - start] = _borrowerAt[i];
         }
     }
 
     /// @inheritdoc ILendingMarket
     function packedPositions(address[] calldata accounts) external view returns (uint256[] memory words) {
         words = new uint256[](accounts.length);
-        for (uint256 i; i < accounts.length; ++i) {
-            Position storage pos = _positions[accounts[i]];
-            uint256 word;
-            // The slot as stored: the layout of `Position` (collateral in the low bits).
-            // solhint-disable-next-line no-inline-assembly
-            assembly ("memory-safe") {
-                word := sload(pos.slot)
-            }
-            words[i] = word;
-        }
+        for (uint256 i; i < accounts.length; ++i) words[i] = _positions[accounts[i]];
     }
 
     /// @inheritdoc ILendingMarket
-    function params() external view returns (MarketParams memory) {
-        return _params;
+    function params() external view returns (MarketParams memory p) {
+        (p, , ) = _readConfig(_configNonce);
+    }
+
+    /// @inheritdoc ILendingMarket
+    function rateModel() external view returns (IRateModel model) {
+        (, model, ) = _readConfig(_configNonce);
+    }
+
+    /// @inheritdoc ILendingMarket
+    function config() external view returns (address) {
+        return _configAt(_configNonce);
     }
 
     /// @inheritdoc ILendingMarket
@@ -503,45 +561,89 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
 
     /// @dev Reads the hot state and accrues interest in memory up to now.
     function _load() internal view returns (Ctx memory c) {
-        c.totalNormDebt = _totalNormDebt;
-        c.index = _borrowIndex;
-        c.cash = _cash;
-        c.reserves = _reserves;
-        uint256 elapsed = block.timestamp - _lastAccrualAt;
-        if (elapsed == 0 || c.totalNormDebt == 0) return c;
+        uint256 nonce;
+        (c, nonce) = _books();
+        // Nothing accrues within the block of the last accrual, nor without debt: the rate model is not asked.
+        if (c.elapsed != 0 && c.totalNormDebt != 0) {
+            (uint256 reserveFactorBps, IRateModel model, KinkedRate.Curve memory curve) = _readAccrualConfig(
+                nonce
+            );
+            _accrue(c, reserveFactorBps, model, curve);
+        }
+    }
+
+    /// @dev `_load`, and the configuration's parameters, read once for both.
+    function _loadFull() internal view returns (Ctx memory c, MarketParams memory p) {
+        uint256 nonce;
+        (c, nonce) = _books();
+        KinkedRate.Curve memory curve;
+        (p, c.rateModel, curve) = _readConfig(nonce);
+        if (c.elapsed != 0 && c.totalNormDebt != 0) _accrue(c, p.reserveFactorBps, c.rateModel, curve);
+    }
+
+    /// @dev The two book words, and the current configuration's number.
+    function _books() private view returns (Ctx memory c, uint256 nonce) {
+        (c.totalNormDebt, c.index, c.elapsed) = (
+            _totalNormDebt,
+            _borrowIndex,
+            block.timestamp - _lastAccrualAt
+        );
+        (c.cash, c.reserves, nonce) = (_cash, _reserves, _configNonce);
+    }
+
+    /// @dev Accrues interest over `c.elapsed` in memory, at `model`'s rate for the books before it: computed from
+    /// the curve the model declared, if it did, else asked of the model.
+    function _accrue(
+        Ctx memory c,
+        uint256 reserveFactorBps,
+        IRateModel model,
+        KinkedRate.Curve memory curve
+    ) private view {
+        c.rateModel = model;
+        uint256 elapsed = c.elapsed;
         uint256 debtBefore = c.totalNormDebt.wadMulUp(c.index);
-        uint256 rate = rateModel.borrowRatePerSecondWad(c.cash, debtBefore);
+        uint256 rate =
+            curve.kinkWad != 0
+                ? KinkedRate.ratePerSecondWad(curve, c.cash, debtBefore)
+                : model.borrowRatePerSecondWad(c.cash, debtBefore);
         // Simple interest over the elapsed time, compounded at each accrual; the index rounds up (debt up).
         c.index = c.index.wadMulUp(WAD + rate * elapsed);
         c.interest = c.totalNormDebt.wadMulUp(c.index) - debtBefore;
         // Reserves' share rounds down: lenders keep the remainder.
-        c.reserveShare = c.interest.mulDivDown(_params.reserveFactorBps, BPS);
+        c.reserveShare = c.interest.mulDivDown(reserveFactorBps, BPS);
         c.reserves += c.reserveShare;
     }
 
     /// @dev Reads the oracle and requires a fully healthy status (borrow, withdraw).
-    function _loadReadyPrice(Ctx memory c) internal view {
-        (c.spot, c.status) = oracle.priceWithStatus();
+    function _loadReadyPrice(Ctx memory c, MarketParams memory p) internal view {
+        (c.spot, c.status) = _oraclePrice();
         if (c.status != OracleStatus.Ok) revert MarketOracleNotReady(c.status);
-        _loadPriceState(c);
+        _loadPriceState(c, p);
     }
 
     /// @dev Moves the smoothed price, variance and pace bucket to now, in memory, given `c.spot`.
-    function _loadPriceState(Ctx memory c) internal view {
+    function _loadPriceState(Ctx memory c, MarketParams memory p) internal view {
         c.priceLoaded = true;
         (c.sampledPrice, c.sampledAt, c.variance) = (_sampledPrice, _sampledAt, _variance);
         if (c.sampledPrice == 0) {
             // First observation: everything starts at spot.
-            (c.ema, c.sampledPrice, c.sampledAt) = (c.spot, c.spot, block.timestamp);
+            (c.ema, c.sampledPrice, c.sampledAt, c.sampled, c.priceMoved) = (
+                c.spot,
+                c.spot,
+                block.timestamp,
+                true,
+                true
+            );
             return;
         }
         uint256 elapsed = block.timestamp - _priceUpdatedAt;
-        c.ema = PriceSmoothing.nextEma(_emaPrice, c.spot, elapsed, _params.confirmDelaySeconds);
+        c.priceMoved = elapsed != 0;
+        c.ema = PriceSmoothing.nextEma(_emaPrice, c.spot, elapsed, p.confirmDelaySeconds);
         c.paceUsed = PriceSmoothing.drainedPace(
             _paceUsed,
             elapsed,
-            _params.maxSoftSeizePerWindow,
-            _params.paceWindowSeconds
+            p.maxSoftSeizePerWindow,
+            p.paceWindowSeconds
         );
         // Returns are sampled at most once per VARIANCE_SAMPLE_SECONDS, so calling updatePriceState more often
         // cannot thin the estimate out.
@@ -552,9 +654,9 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
                 c.sampledPrice,
                 c.spot,
                 sinceSample,
-                _params.volTauSeconds
+                p.volTauSeconds
             );
-            (c.sampledPrice, c.sampledAt) = (c.spot, block.timestamp);
+            (c.sampledPrice, c.sampledAt, c.sampled) = (c.spot, block.timestamp, true);
         }
     }
 
@@ -564,102 +666,35 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         _totalNormDebt = c.totalNormDebt.toUint128();
         _borrowIndex = c.index.toUint96();
         _lastAccrualAt = uint32(block.timestamp);
-        _cash = c.cash.toUint128();
-        _reserves = c.reserves.toUint128();
+        _cash = c.cash.toUint120();
+        // Saturating: reserves grow with time (interest), and a revert here would stop the market; what a cap at
+        // 2^112 - 1 leaves out stays with lenders (totalAssets = cash + debt - reserves).
+        _reserves = uint112(c.reserves.min(type(uint112).max));
         if (c.interest != 0) emit InterestAccrued(c.index, c.interest, c.reserveShare);
         if (!c.priceLoaded) return;
-        bool moved = _priceUpdatedAt != block.timestamp;
-        _emaPrice = c.ema.toUint128();
-        _sampledPrice = c.sampledPrice.toUint128();
-        _priceUpdatedAt = uint40(block.timestamp);
-        _variance = uint64(c.variance); // capped at 16e18 < 2^64 by PriceSmoothing
-        _paceUsed = c.paceUsed.toUint112();
-        _sampledAt = uint40(c.sampledAt);
-        if (moved) emit PriceStateUpdated(c.spot, c.ema, c.variance);
-    }
-
-    /// @dev Position states with one oracle read and one load of the market state for the whole batch.
-    function _positionStates(
-        address[] memory accounts
-    ) internal view returns (PositionState[] memory states) {
-        Ctx memory c = _load();
-        bool usable;
-        (usable, c.spot, c.status) = oracle.tryPrice();
-        if (usable) _loadPriceState(c);
-        MarketParams memory p = _params;
-        states = new PositionState[](accounts.length);
-        for (uint256 i; i < accounts.length; ++i) {
-            uint256 freeMemory;
-            // solhint-disable-next-line no-inline-assembly
-            assembly {
-                freeMemory := mload(0x40)
-            }
-            _fillPositionState(states[i], c, p, usable, accounts[i]);
-            // The position's temporaries are dead (its results were copied into `states[i]`, allocated before
-            // the loop): hand their memory back, so a page costs linear rather than quadratic memory gas.
-            // solhint-disable-next-line no-inline-assembly
-            assembly {
-                mstore(0x40, freeMemory)
-            }
+        (_emaPrice, _priceUpdatedAt, _paceUsed) = (
+            c.ema.toUint128(),
+            uint32(block.timestamp),
+            uint96(c.paceUsed.min(type(uint96).max))
+        );
+        if (c.sampled) {
+            (_sampledPrice, _sampledAt, _variance) = (
+                c.sampledPrice.toUint128(),
+                uint32(block.timestamp),
+                uint64(c.variance) // capped at 16e18 < 2^64 by PriceSmoothing
+            );
         }
-    }
-
-    /// @dev Writes `account`'s state into `st`, copying every result into `st`'s own memory.
-    function _fillPositionState(
-        PositionState memory st,
-        Ctx memory c,
-        MarketParams memory p,
-        bool usable,
-        address account
-    ) internal view {
-        Position memory pos = _positions[account];
-        st.collateral = pos.collateral;
-        st.debt = uint256(pos.normDebt).wadMulUp(c.index);
-        st.softLiquidationPriceWad = LiquidationSchedule.liquidationPrice(
-            st.collateral,
-            st.debt,
-            p.softLtvBps
-        );
-        st.hardLiquidationPriceWad = LiquidationSchedule.liquidationPrice(
-            st.collateral,
-            st.debt,
-            p.hardLtvBps
-        );
-        StepPreview memory step = st.step;
-        if (!usable) {
-            step.status = StepStatus.OracleUnavailable;
-            return;
-        }
-        st.ltvWad = LiquidationSchedule.ltvWad(st.debt, LiquidationSchedule.valueOf(st.collateral, c.spot));
-        st.zone = LiquidationSchedule.zoneOf(p, st.debt, st.ltvWad);
-        if (pos.lastStepAt != 0) {
-            st.nextSoftStepAt = pos.lastStepAt + LiquidationSchedule.stepIntervalSeconds(p, c.variance);
-        }
-        (StepPreview memory s, , ) = _plan(c, account, type(uint256).max);
-        (step.status, step.zone, step.repaid, step.seized, step.incentiveWad) = (
-            s.status,
-            s.zone,
-            s.repaid,
-            s.seized,
-            s.incentiveWad
-        );
-        (step.tip, step.badDebt, step.ltvBeforeWad, step.ltvAfterWad) = (
-            s.tip,
-            s.badDebt,
-            s.ltvBeforeWad,
-            s.ltvAfterWad
-        );
+        if (c.priceMoved) emit PriceStateUpdated(c.spot, c.ema, c.variance);
     }
 
     /// @dev The step `account` allows now, and the normalised debt it removes. Shared by the step and its preview.
     function _plan(
         Ctx memory c,
-        address account,
+        MarketParams memory p,
+        Position memory pos,
         uint256 maxRepay
     ) internal view returns (StepPreview memory s, uint256 nextAt, uint256 normRepaid) {
-        Position memory pos = _positions[account];
-        MarketParams memory p = _params;
-        uint256 debt = uint256(pos.normDebt).wadMulUp(c.index);
+        uint256 debt = pos.normDebt.wadMulUp(c.index);
         (s, nextAt) = LiquidationSchedule.plan(
             p,
             LiquidationSchedule.Inputs({
@@ -677,18 +712,26 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
             })
         );
         if (s.status != StepStatus.Ready) return (s, nextAt, 0);
-        if (s.repaid == debt || s.badDebt != 0) {
-            normRepaid = pos.normDebt;
-            if (s.badDebt != 0) {
-                // The exact drop of lenders' assets: total debt falls by the whole position, cash rises by repaid.
-                uint256 debtDrop =
-                    c.totalNormDebt.wadMulUp(c.index) - (c.totalNormDebt - normRepaid).wadMulUp(c.index);
-                s.badDebt = debtDrop.zeroFloorSub(s.repaid);
-            }
-        } else {
-            // Rounds down: the position is credited no more normalised debt than the repay buys.
-            normRepaid = s.repaid.wadDivDown(c.index);
-        }
+        normRepaid = LiquidationSchedule.settle(s, debt, pos.normDebt, c.totalNormDebt, c.index);
+    }
+
+    /// @dev `account`'s position, unpacked from its word.
+    function _position(address account) internal view returns (Position memory pos) {
+        uint256 word = _positions[account];
+        pos.collateral = uint112(word);
+        pos.normDebt = uint104(word >> 112);
+        pos.lastStepAt = uint32(word >> 216);
+        pos.registered = (word >> 248) != 0;
+    }
+
+    /// @dev Packs and writes `pos` in one store. Collateral above 2^112 - 1 or normalised debt above 2^104 - 1
+    /// reverts (SafeCast); a step time fits 32 bits until 2106.
+    function _setPosition(address account, Position memory pos) internal {
+        _positions[account] =
+            uint256(pos.collateral.toUint112()) |
+            (uint256(pos.normDebt.toUint104()) << 112) |
+            (uint256(uint32(pos.lastStepAt)) << 216) |
+            (pos.registered ? uint256(1) << 248 : 0);
     }
 
     /// @dev Vault deposits and withdrawals: no zero amounts, and none from inside a step's callback.
@@ -697,26 +740,203 @@ contract LendingMarket is ILendingMarket, ERC4626, AccessControl, Pausable, Reen
         if (_reentrancyGuardEntered()) revert ReentrancyGuardReentrantCall();
     }
 
-    function _checkLtv(uint256 collateral, uint256 debt, uint256 spot) internal view {
-        uint256 ltv = LiquidationSchedule.ltvWad(debt, LiquidationSchedule.valueOf(collateral, spot));
-        uint256 maxLtv = WadMath.bpsToWad(_params.maxLtvBps);
+    function _checkLtv(Ctx memory c, MarketParams memory p, uint256 collateral, uint256 debt) internal pure {
+        uint256 ltv = LiquidationSchedule.ltvWad(debt, LiquidationSchedule.valueOf(collateral, c.spot));
+        uint256 maxLtv = WadMath.bpsToWad(p.maxLtvBps);
         if (ltv > maxLtv) revert MarketLtvTooHigh(ltv, maxLtv);
     }
 
-    function _setParams(MarketParams memory newParams) internal {
-        (bool ok, uint256 code) = LiquidationSchedule.validate(newParams);
+    // ---------------------------------------------------------------- configuration
+
+    /// @dev Validates `p` and deploys the next configuration, holding `p` and `model`, as the code of a data
+    /// contract. Its runtime code is a STOP byte followed by `abi.encode(p, model)`; its init code is the 10-byte
+    /// prefix `PUSH2 n DUP1 PUSH1 0x0a RETURNDATASIZE CODECOPY RETURNDATASIZE RETURN`, which returns the n bytes
+    /// after it. The market creates no other contract, so configuration k sits at the CREATE address of the
+    /// market's nonce k (`_configAt`) and only k needs storing.
+    function _setConfig(MarketParams memory p, IRateModel model) internal {
+        (bool ok, uint256 code) = LiquidationSchedule.validate(p);
         if (!ok) revert MarketInvalidParams(code);
-        _params = newParams;
-        emit ParamsUpdated(newParams);
+        // A contract's nonce starts at 1 (EIP-161): the constructor deploys configuration 1.
+        uint256 nonce = uint256(_configNonce) + 1;
+        if (nonce > MAX_CONFIGS) revert MarketConfigUpdatesExhausted(MAX_CONFIGS);
+        bytes memory runtime = abi.encodePacked(bytes1(0x00), abi.encode(p, model, _declaredCurve(model)));
+        bytes memory init = abi.encodePacked(
+            bytes1(0x61),
+            uint16(runtime.length),
+            bytes7(0x80600a3d393df3),
+            runtime
+        );
+        address deployed;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            deployed := create(0, add(init, 0x20), mload(init))
+        }
+        // Cannot fail (the init code only returns data) unless out of gas; the address check guards the rule
+        // `_configAt` relies on.
+        if (deployed == address(0) || deployed != _configAt(nonce)) revert MarketConfigNotDeployed(deployed);
+        _configNonce = uint16(nonce);
+    }
+
+    /// @dev The parameters, rate model and declared curve of configuration `nonce`, copied from its code in one
+    /// EXTCODECOPY straight into freshly allocated memory: a MarketParams (its memory layout is the ABI encoding's:
+    /// one word per field, in order, each written by `abi.encode` from a validated struct, so every field is
+    /// clean), the rate model's word, then the Curve (4 words, laid out the same way).
+    function _readConfig(
+        uint256 nonce
+    ) internal view returns (MarketParams memory p, IRateModel model, KinkedRate.Curve memory curve) {
+        address at = _configAt(nonce);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            p := mload(0x40)
+            mstore(0x40, add(p, CONFIG_BYTES))
+            extcodecopy(at, p, 1, CONFIG_BYTES)
+            model := mload(add(p, CONFIG_MODEL_AT))
+            curve := add(p, add(CONFIG_MODEL_AT, 0x20))
+        }
+    }
+
+    /// @dev Only what accrual needs of configuration `nonce`: the reserve factor (the 10th word of MarketParams),
+    /// copied into scratch space, and the rate model with its curve (5 words), into fresh memory.
+    function _readAccrualConfig(
+        uint256 nonce
+    ) internal view returns (uint256 reserveFactorBps, IRateModel model, KinkedRate.Curve memory curve) {
+        address at = _configAt(nonce);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            extcodecopy(at, 0x00, add(1, mul(9, 0x20)), 0x20)
+            reserveFactorBps := mload(0x00)
+            let ptr := mload(0x40)
+            mstore(0x40, add(ptr, 0xa0))
+            extcodecopy(at, ptr, add(1, CONFIG_MODEL_AT), 0xa0)
+            model := mload(ptr)
+            curve := add(ptr, 0x20)
+        }
+    }
+
+    /// @dev The kinked curve `model` declares (`IKinkedRateModel.kinkedCurve`), or all zeros when it declares none
+    /// or one outside KinkedRateModel's own bounds (a kink in (0, 1], rates up to 1,000 % a year): the market then
+    /// calls the model at every accrual.
+    function _declaredCurve(IRateModel model) internal view returns (KinkedRate.Curve memory curve) {
+        (bool ok, bytes memory data) = address(model).staticcall(
+            abi.encodeCall(IKinkedRateModel.kinkedCurve, ())
+        );
+        if (!ok || data.length != 4 * 32) return curve;
+        KinkedRate.Curve memory declared = abi.decode(data, (KinkedRate.Curve));
+        if (
+            declared.kinkWad == 0 ||
+            declared.kinkWad > WAD ||
+            declared.baseRatePerSecondWad > MAX_CURVE_RATE_PER_SECOND_WAD ||
+            declared.slope1PerSecondWad > MAX_CURVE_RATE_PER_SECOND_WAD ||
+            declared.slope2PerSecondWad > MAX_CURVE_RATE_PER_SECOND_WAD
+        ) return curve;
+        return declared;
+    }
+
+    /// @dev The CREATE address of this market at `nonce` (1 to 65,535): keccak256(rlp([address(this), nonce])),
+    /// the last 20 bytes. RLP: a list prefix 0xc0 + payload length, 0x94 and the 20-byte address, then the nonce as
+    /// one byte below 0x80, else 0x81 or 0x82 and its one or two bytes.
+    function _configAt(uint256 nonce) internal view returns (address at) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // Scratch space (0x00-0x3f) holds the at most 25 bytes.
+            mstore(0x02, shl(96, address()))
+            mstore8(0x01, 0x94)
+            let length := 23
+            switch lt(nonce, 0x80)
+            case 1 {
+                mstore8(0x16, nonce)
+            }
+            default {
+                switch lt(nonce, 0x100)
+                case 1 {
+                    mstore8(0x16, 0x81)
+                    mstore8(0x17, nonce)
+                    length := 24
+                }
+                default {
+                    mstore8(0x16, 0x82)
+                    mstore8(0x17, shr(8, nonce))
+                    mstore8(0x18, and(nonce, 0xff))
+                    length := 25
+                }
+            }
+            mstore8(0x00, add(0xc0, sub(length, 1)))
+            at := and(keccak256(0x00, length), 0xffffffffffffffffffffffffffffffffffffffff)
+        }
+    }
+
+    /// @dev Pulls `amount` debt tokens from the caller, after the books already count them in `cashAfter`, and
+    /// checks that the market holds at least what it books: `balanceOf(market) >= cash`. That is the property the
+    /// fee-on-transfer check exists for (the books never count tokens the market does not hold), and it holds
+    /// before every pull (inductively: every action keeps it, and only transfers move the balance), so one read
+    /// after the transfer enforces it as surely as comparing two reads around it: a token that delivers less
+    /// than `amount` is refused unless tokens sent to the market outside the books (which belong to nobody) cover
+    /// the shortfall. `received` in the error is what the books could credit, `balance - (cashAfter - amount)`.
+    function _pullDebt(uint256 amount, uint256 cashAfter) internal {
+        if (amount == 0) return;
+        IERC20 token = IERC20(asset());
+        token.safeTransferFrom(msg.sender, address(this), amount);
+        uint256 balance = _selfBalance(token);
+        if (balance < cashAfter) {
+            revert MarketTransferMismatch(address(token), amount, balance.zeroFloorSub(cashAfter - amount));
+        }
+    }
+
+    /// @dev `oracle.priceWithStatus()`, called from scratch space: a reverting oracle's error bubbles (the step and
+    /// the borrow revert with it), and a return shorter than two words or a status outside OracleStatus reverts
+    /// (`MarketOracleBadReturn`), as the high-level call's decoding would.
+    function _oraclePrice() internal view returns (uint256 spot, OracleStatus status) {
+        IPriceOracle source = oracle;
+        bytes4 selector = IPriceOracle.priceWithStatus.selector;
+        uint256 code;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(0x00, selector)
+            let ok := staticcall(gas(), source, 0x00, 0x04, 0x00, 0x40)
+            if iszero(ok) {
+                let size := returndatasize()
+                returndatacopy(0x00, 0x00, size)
+                revert(0x00, size)
+            }
+            spot := mload(0x00)
+            code := mload(0x20)
+            // Too short a return reads as an invalid status.
+            if lt(returndatasize(), 0x40) {
+                code := not(0)
+            }
+        }
+        if (code > uint256(type(OracleStatus).max)) revert MarketOracleBadReturn(address(source));
+        status = OracleStatus(code);
+    }
+
+    /// @dev `token.balanceOf(address(this))`, called from scratch space: a reverting call bubbles its revert data,
+    /// a return shorter than a word reverts, as a high-level call would, for less encoding and decoding.
+    function _selfBalance(IERC20 token) internal view returns (uint256 held) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(0x00, 0x70a08231) // balanceOf(address)
+            mstore(0x20, address())
+            let ok := staticcall(gas(), token, 0x1c, 0x24, 0x00, 0x20)
+            if iszero(ok) {
+                let size := returndatasize()
+                returndatacopy(0x00, 0x00, size)
+                revert(0x00, size)
+            }
+            if lt(returndatasize(), 0x20) {
+                revert(0x00, 0x00)
+            }
+            held := mload(0x00)
+        }
     }
 
     /// @dev Pulls exactly `amount` of `token` from the caller; a token that delivers less (fee on transfer) is
-    /// refused, so the books never count tokens the market does not hold.
+    /// refused, so the books never count tokens the market does not hold. Collateral has no booked total to
+    /// compare one read with, so it is read before and after.
     function _pullExact(IERC20 token, uint256 amount) internal {
         if (amount == 0) return;
-        uint256 balanceBefore = token.balanceOf(address(this));
+        uint256 balanceBefore = _selfBalance(token);
         token.safeTransferFrom(msg.sender, address(this), amount);
-        uint256 received = token.balanceOf(address(this)) - balanceBefore;
+        uint256 received = _selfBalance(token) - balanceBefore;
         if (received != amount) revert MarketTransferMismatch(address(token), amount, received);
     }
 }

@@ -186,12 +186,18 @@ interface ILendingMarket {
     error MarketInsufficientReserves(uint256 available, uint256 requested);
     /// @notice Borrowing and withdrawing need a fully healthy oracle (no sequencer outage or grace).
     error MarketOracleNotReady(OracleStatus status);
+    /// @notice The oracle answered `priceWithStatus()` with something other than a price and an `OracleStatus`.
+    error MarketOracleBadReturn(address oracle);
     /// @notice A token moved a different amount than asked (fee-on-transfer tokens are refused).
     error MarketTransferMismatch(address token, uint256 expected, uint256 received);
     /// @notice The step cannot run now; `status` says why (see StepStatus) and `nextAt` when it may (0: unknown).
     error MarketStepNotAllowed(StepStatus status, uint256 nextAt);
     /// @notice The step would pay less collateral than the keeper's minimum.
     error MarketStepSlippage(uint256 seized, uint256 minSeized);
+    /// @notice Every configuration number is used: no further parameter or rate-model update is possible.
+    error MarketConfigUpdatesExhausted(uint256 maxConfigs);
+    /// @notice A configuration's data contract was not deployed where the market looks for it (out of gas).
+    error MarketConfigNotDeployed(address deployed);
 
     // ---------------------------------------------------------------- borrower actions
 
@@ -237,12 +243,6 @@ interface ILendingMarket {
         uint256 maxRepay
     ) external view returns (StepPreview memory);
 
-    /// @notice A position's full state (collateral, debt, LTV, zone, liquidation prices, next step).
-    function positionState(address account) external view returns (PositionState memory);
-
-    /// @notice Many positions at once, with a single oracle read: keepers evaluate whole pages in one call.
-    function positionStates(address[] calldata accounts) external view returns (PositionState[] memory);
-
     /// @notice Debt of `account` including interest accrued up to now, rounded up.
     function debtOf(address account) external view returns (uint256);
 
@@ -252,6 +252,10 @@ interface ILendingMarket {
     /// @notice Total debt including accrued interest, rounded up.
     function totalDebt() external view returns (uint256);
 
+    /// @notice Sum of every position's normalised debt (total debt = this x borrow index / 1e18, rounded up), so
+    /// that a reader of `packedPositions` can compute a bad-debt step's write-off exactly as the step books it.
+    function totalNormDebt() external view returns (uint256);
+
     /// @notice Number of accounts that ever borrowed (append-only list for keepers).
     function borrowersLength() external view returns (uint256);
 
@@ -260,7 +264,8 @@ interface ILendingMarket {
 
     /// @notice The stored positions of `accounts`, one word each (about 2,300 gas per account), so that a keeper
     /// can evaluate thousands of positions per block off chain with the contract's own arithmetic (src/sdk) and
-    /// the market-wide state of `accounting()`, `priceState()` and the oracle. Bits 0-111: collateral (collateral
+    /// the market-wide state of `accounting()`, `totalNormDebt()`, `priceState()` and the oracle, as
+    /// `MarketLens.positionStates` does on chain. Bits 0-111: collateral (collateral
     /// units); 112-215: normalised debt (debt = normDebt x borrowIndex / 1e18, rounded up); 216-247: time of the
     /// last step (seconds, 0: none); bit 248: registered as a borrower.
     function packedPositions(address[] calldata accounts) external view returns (uint256[] memory words);
@@ -296,4 +301,9 @@ interface ILendingMarket {
     function oracle() external view returns (IPriceOracle);
     function rateModel() external view returns (IRateModel);
     function params() external view returns (MarketParams memory);
+
+    /// @notice The data contract holding the current parameters and rate model (its code: a STOP byte, then
+    /// `abi.encode(params(), rateModel())`). Each `setParams` / `setRateModel` deploys a new one, at the market's next
+    /// CREATE address; at most 65,535 configurations in a market's life.
+    function config() external view returns (address);
 }

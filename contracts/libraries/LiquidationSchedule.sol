@@ -88,7 +88,7 @@ library LiquidationSchedule {
     function liquidationPrice(
         uint256 collateral,
         uint256 debt,
-        uint256 ltvBps
+        uint16 ltvBps
     ) internal pure returns (uint256) {
         if (debt == 0 || collateral == 0) return 0;
         return debt.mulDivUp(WAD * WAD, collateral * WadMath.bpsToWad(ltvBps));
@@ -99,8 +99,14 @@ library LiquidationSchedule {
     /// @notice Multiplier m in [1, 2] (WAD): 1 at or below `volLow`, 2 at or above `volHigh`, linear in variance
     /// in between. Rounded down.
     function volMultiplierWad(MarketParams memory p, uint256 varianceWad) internal pure returns (uint256) {
-        uint256 lowVar = WadMath.bpsToWad(p.volLowBps).wadMulDown(WadMath.bpsToWad(p.volLowBps));
-        uint256 highVar = WadMath.bpsToWad(p.volHighBps).wadMulDown(WadMath.bpsToWad(p.volHighBps));
+        // A volatility of v bps as a variance in WAD: (v 1e14)^2 / 1e18 = v^2 1e10, exact; at most
+        // 65,535^2 x 1e10 < 2^66, so unchecked.
+        uint256 lowVar;
+        uint256 highVar;
+        unchecked {
+            lowVar = uint256(p.volLowBps) * p.volLowBps * 1e10;
+            highVar = uint256(p.volHighBps) * p.volHighBps * 1e10;
+        }
         if (varianceWad <= lowVar) return WAD;
         if (varianceWad >= highVar) return 2 * WAD;
         return WAD + (varianceWad - lowVar).mulDivDown(WAD, highVar - lowVar);
@@ -108,7 +114,12 @@ library LiquidationSchedule {
 
     /// @notice Spacing between soft steps: `stepInterval / m`, seconds, rounded down (shorter when volatile).
     function stepIntervalSeconds(MarketParams memory p, uint256 varianceWad) internal pure returns (uint256) {
-        return uint256(p.stepIntervalSeconds).mulDivDown(WAD, volMultiplierWad(p, varianceWad));
+        return _interval(p, volMultiplierWad(p, varianceWad));
+    }
+
+    /// @dev `stepInterval / m` for a multiplier already computed.
+    function _interval(MarketParams memory p, uint256 m) private pure returns (uint256) {
+        return uint256(p.stepIntervalSeconds).mulDivDown(WAD, m);
     }
 
     // ---------------------------------------------------------------- soft zone
@@ -204,13 +215,15 @@ library LiquidationSchedule {
         uint256 maxRepay;
         Payout payout;
         if (s.zone == Zone.Soft) {
+            // The volatility multiplier scales both the spacing and the close factor: computed once.
+            uint256 m = volMultiplierWad(p, x.varianceWad);
             StepStatus blocked;
-            (blocked, nextAt) = _softGate(p, x);
+            (blocked, nextAt) = _softGate(p, x, m);
             if (blocked != StepStatus.Ready) {
                 s.status = blocked;
                 return (s, nextAt);
             }
-            (s.incentiveWad, fullRepay) = _softTerms(p, x, value, s.ltvBeforeWad);
+            (s.incentiveWad, fullRepay) = _softTerms(p, x, value, s.ltvBeforeWad, m);
             maxRepay = fullRepay.min(x.paceRoom.mulDivDown(WAD, WAD + s.incentiveWad));
             if (maxRepay == 0) {
                 s.status = StepStatus.PaceCapReached;
@@ -229,10 +242,12 @@ library LiquidationSchedule {
 
         s.repaid = x.maxRepay.min(maxRepay);
         s.seized = _seize(x, s.repaid, fullRepay, s.incentiveWad, payout);
+        // The value left, once known for the seizure that stands, serves the LTV after the step.
+        uint256 remainingValue = type(uint256).max;
         if (s.repaid != x.debt && s.seized != x.collateral) {
             // A partial step must leave at least minDebt of debt and of collateral value, or dust nobody
             // will pay gas to clear would block the position (and its bad-debt write-off).
-            uint256 remainingValue = valueOf(x.collateral - s.seized, x.spotPriceWad);
+            remainingValue = valueOf(x.collateral - s.seized, x.spotPriceWad);
             if (x.debt - s.repaid < p.minDebt || remainingValue < p.minDebt) {
                 uint256 cap = x.debt.zeroFloorSub(p.minDebt).min(
                     value.zeroFloorSub(p.minDebt).mulDivDown(WAD, WAD + s.incentiveWad)
@@ -243,16 +258,46 @@ library LiquidationSchedule {
                     return (s, 0);
                 }
                 s.seized = _seize(x, s.repaid, fullRepay, s.incentiveWad, payout);
+                remainingValue = type(uint256).max;
             }
         }
 
         if (s.repaid == fullRepay) s.tip = uint256(p.keeperTip).min(x.reserves).min(s.repaid);
-        if (s.seized == x.collateral && s.repaid < x.debt) {
-            s.badDebt = x.debt - s.repaid;
-        } else {
-            s.ltvAfterWad = ltvWad(x.debt - s.repaid, valueOf(x.collateral - s.seized, x.spotPriceWad));
+        if (s.repaid < x.debt) {
+            if (s.seized == x.collateral) {
+                s.badDebt = x.debt - s.repaid;
+            } else {
+                if (remainingValue == type(uint256).max) {
+                    remainingValue = valueOf(x.collateral - s.seized, x.spotPriceWad);
+                }
+                s.ltvAfterWad = ltvWad(x.debt - s.repaid, remainingValue);
+            }
         }
+        // (A step that repays the whole debt leaves LTV 0 and no bad debt.)
         s.status = StepStatus.Ready;
+    }
+
+    /// @notice The normalised debt a ready step `s` removes from a position of normalised debt `normDebt` (debt
+    /// `debt` at borrow index `indexWad`), and the bad debt as the market books it, given the market's total
+    /// normalised debt. A step that closes the position (all debt repaid, or all collateral taken) removes all of
+    /// it; a partial step is credited `repaid / index`, rounded down (no more normalised debt than the repay buys).
+    /// A write-off is booked as the exact fall of lenders' assets: total debt falls by the whole position (each
+    /// total rounded up), cash rises by `repaid`; `s.badDebt` is set to that figure. The step and the lens's
+    /// position states both call this, so they report the same write-off.
+    function settle(
+        StepPreview memory s,
+        uint256 debt,
+        uint256 normDebt,
+        uint256 totalNormDebt,
+        uint256 indexWad
+    ) internal pure returns (uint256 normRepaid) {
+        if (s.repaid != debt && s.badDebt == 0) return s.repaid.wadDivDown(indexWad);
+        if (s.badDebt != 0) {
+            uint256 debtDrop =
+                totalNormDebt.wadMulUp(indexWad) - (totalNormDebt - normDebt).wadMulUp(indexWad);
+            s.badDebt = debtDrop.zeroFloorSub(s.repaid);
+        }
+        return normDebt;
     }
 
     /// @notice Hard-zone terms: incentive (WAD), the repay that closes the position, and how collateral is paid.
@@ -281,11 +326,12 @@ library LiquidationSchedule {
     /// (the hard zone never waits). The LTV at E rounds like the zone's own (value down, LTV up).
     function _softGate(
         MarketParams memory p,
-        Inputs memory x
+        Inputs memory x,
+        uint256 m
     ) private pure returns (StepStatus, uint256 nextAt) {
         if (x.oracleStatus != OracleStatus.Ok) return (StepStatus.SequencerNotReady, 0);
         if (x.lastStepAt != 0) {
-            nextAt = x.lastStepAt + stepIntervalSeconds(p, x.varianceWad);
+            nextAt = x.lastStepAt + _interval(p, m);
             if (x.timestamp < nextAt) return (StepStatus.TooSoon, nextAt);
         }
         if (
@@ -300,11 +346,12 @@ library LiquidationSchedule {
         MarketParams memory p,
         Inputs memory x,
         uint256 value,
-        uint256 ltv
+        uint256 ltv,
+        uint256 m
     ) private pure returns (uint256 incentive, uint256 fullRepay) {
         uint256 q = depthWad(p, ltv);
         incentive = softIncentiveWad(p, q);
-        uint256 cf = closeFactorWad(p, q, volMultiplierWad(p, x.varianceWad));
+        uint256 cf = closeFactorWad(p, q, m);
         // Close-factor cap rounds down (the keeper may take less, never more).
         fullRepay = x.debt.wadMulDown(cf).min(targetRepay(p, x.debt, value, incentive)).min(x.debt);
         // Close rather than leave dust, or when the close factor rounds a tiny debt's step to nothing.

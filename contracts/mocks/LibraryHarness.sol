@@ -36,7 +36,7 @@ contract LibraryHarness {
         return WadMath.wadDivUp(x, y);
     }
 
-    function bpsToWad(uint256 bps) external pure returns (uint256) {
+    function bpsToWad(uint16 bps) external pure returns (uint256) {
         return WadMath.bpsToWad(bps);
     }
 
@@ -69,7 +69,7 @@ contract LibraryHarness {
     function liquidationPrice(
         uint256 collateral,
         uint256 debt,
-        uint256 ltvBps
+        uint16 ltvBps
     ) external pure returns (uint256) {
         return LiquidationSchedule.liquidationPrice(collateral, debt, ltvBps);
     }

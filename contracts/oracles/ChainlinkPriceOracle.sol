@@ -5,6 +5,7 @@ import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interf
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IPriceOracle, OracleStatus} from "../interfaces/IPriceOracle.sol";
+import {WadMath} from "../libraries/WadMath.sol";
 
 /// @title ChainlinkPriceOracle
 /// @notice Collateral price in debt-token units from one Chainlink feed (collateral/debt) or two composed feeds
@@ -187,9 +188,10 @@ contract ChainlinkPriceOracle is IPriceOracle {
         }
     }
 
-    /// @dev Both answers are positive (checked). Rounds down: a lower collateral price favours lenders.
+    /// @dev Both answers are positive (checked). Rounds down: a lower collateral price favours lenders. The
+    /// product takes WadMath's one-word path unless it overflows 256 bits (then its 512-bit one).
     function _compose(int256 baseAnswer, int256 quoteAnswer) internal view returns (uint256) {
-        return Math.mulDiv(uint256(baseAnswer), SCALE_UP, uint256(quoteAnswer) * SCALE_DOWN);
+        return WadMath.mulDivDown(uint256(baseAnswer), SCALE_UP, uint256(quoteAnswer) * SCALE_DOWN);
     }
 
     /// @dev Sequencer answer 0 means up, anything else down. Grace runs for `gracePeriodSeconds` after `startedAt`
@@ -204,9 +206,9 @@ contract ChainlinkPriceOracle is IPriceOracle {
 
     /// @dev The uptime feed has no heartbeat: its answer changes only when the sequencer's state does.
     function _sequencer() internal view returns (int256 answer, uint256 startedAt) {
-        (bool ok, bytes memory data) = _call(sequencerFeed);
+        bool ok;
+        (ok, answer, startedAt, ) = _latestRound(sequencerFeed);
         if (!ok) revert OracleFeedCallFailed(sequencerFeed);
-        (, answer, startedAt, , ) = abi.decode(data, (uint256, int256, uint256, uint256, uint256));
         if (startedAt == 0) revert OracleSequencerRoundInvalid(sequencerFeed);
     }
 
@@ -217,10 +219,9 @@ contract ChainlinkPriceOracle is IPriceOracle {
         int256 minAnswer,
         int256 maxAnswer
     ) internal view returns (int256 answer) {
-        (bool ok, bytes memory data) = _call(feed);
+        (bool ok, int256 answer_, , uint256 updatedAt) = _latestRound(feed);
         if (!ok) revert OracleFeedCallFailed(feed);
-        uint256 updatedAt;
-        (, answer, , updatedAt, ) = abi.decode(data, (uint256, int256, uint256, uint256, uint256));
+        answer = answer_;
         if (answer <= 0) revert OracleAnswerNotPositive(feed, answer);
         if (answer < minAnswer || answer > maxAnswer)
             revert OracleAnswerOutOfBounds(feed, answer, minAnswer, maxAnswer);
@@ -230,16 +231,30 @@ contract ChainlinkPriceOracle is IPriceOracle {
     }
 
     /// @dev `latestRoundData()` as a low-level static call: like try/catch, a reverting (retired) feed is caught,
-    /// and so is malformed return data, which a high-level try/catch would let revert in this frame. A failure
-    /// with almost no gas left means the caller starved the call (EIP-150 forwards at most 63/64 of the gas),
-    /// so it reverts instead of reporting the feed as broken.
-    function _call(address feed) internal view returns (bool ok, bytes memory data) {
+    /// and so is malformed return data (shorter than the five words), which a high-level try/catch would let
+    /// revert in this frame. The words are read straight from the return buffer (no copy, no decoding: every
+    /// field is a full word, `answer` a signed one). A failure with almost no gas left means the caller starved
+    /// the call (EIP-150 forwards at most 63/64 of the gas), so it reverts instead of reporting the feed as broken.
+    function _latestRound(
+        address feed
+    ) internal view returns (bool ok, int256 answer, uint256 startedAt, uint256 updatedAt) {
         uint256 gasBefore = gasleft();
-        (ok, data) = feed.staticcall(abi.encodeCall(AggregatorV3Interface.latestRoundData, ()));
-        if (!ok || data.length < 160) {
-            if (gasleft() <= gasBefore / 64) revert OracleInsufficientGas(feed);
-            ok = false;
+        bytes4 selector = AggregatorV3Interface.latestRoundData.selector;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // The call goes out from scratch space; its five words come back above the free memory pointer,
+            // which is not moved: they are read at once.
+            let out := mload(0x40)
+            mstore(0x00, selector)
+            ok := staticcall(gas(), feed, 0x00, 0x04, out, 0xa0)
+            // (A separate statement: Yul evaluates arguments right to left, so within one expression the size
+            // would be the previous call's.)
+            ok := and(ok, iszero(lt(returndatasize(), 0xa0)))
+            answer := mload(add(out, 0x20))
+            startedAt := mload(add(out, 0x40))
+            updatedAt := mload(add(out, 0x60))
         }
+        if (!ok && gasleft() <= gasBefore / 64) revert OracleInsufficientGas(feed);
     }
 
     function _checkFeedConfig(FeedConfig memory config) private pure {

@@ -6,11 +6,13 @@ import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {ILendingMarket, MarketParams, PositionState} from "../interfaces/ILendingMarket.sol";
 import {OracleStatus} from "../interfaces/IPriceOracle.sol";
 import {LiquidationSchedule} from "../libraries/LiquidationSchedule.sol";
+import {PositionStates} from "./PositionStates.sol";
 
 /// @title MarketLens
-/// @notice Read-only batch views over markets for keepers and frontends: one call returns a market's summary or
-/// a page of positions with its addresses, so a keeper evaluates thousands of positions in a handful of RPC
-/// requests.
+/// @notice Read-only batch views over markets for keepers and frontends: one call returns a market's summary, a
+/// position's full state, or a page of positions with its addresses, so a keeper evaluates thousands of positions
+/// in a handful of RPC requests. The rich views live here rather than in the market, which keeps its code for the
+/// actions; they are built from the market's own views with its own schedule (`PositionStates`).
 contract MarketLens {
     /// @notice Everything a dashboard shows about a market, as of this block.
     struct MarketSummary {
@@ -75,6 +77,26 @@ contract MarketLens {
         for (uint256 i; i < markets.length; ++i) out[i] = marketSummary(markets[i]);
     }
 
+    /// @notice A position's full state: collateral, debt, LTV, zone, liquidation prices, next soft-step time, and
+    /// the step an unlimited `maxRepay` would do now (as `previewLiquidationStep` reports it).
+    function positionState(
+        ILendingMarket market,
+        address account
+    ) external view returns (PositionState memory) {
+        address[] memory one = new address[](1);
+        one[0] = account;
+        return PositionStates.read(market, one)[0];
+    }
+
+    /// @notice Many positions of one market at once, with one read of the market-wide state (and the oracle):
+    /// keepers evaluate whole pages in one call.
+    function positionStates(
+        ILendingMarket market,
+        address[] calldata accounts
+    ) external view returns (PositionState[] memory) {
+        return PositionStates.read(market, accounts);
+    }
+
     /// @notice The borrowers at `[start, start + count)` of the market's list, with their states (one oracle read).
     function positionsPage(
         ILendingMarket market,
@@ -82,7 +104,7 @@ contract MarketLens {
         uint256 count
     ) external view returns (address[] memory accounts, PositionState[] memory states) {
         accounts = market.borrowersSlice(start, count);
-        states = market.positionStates(accounts);
+        states = PositionStates.read(market, accounts);
     }
 }
 

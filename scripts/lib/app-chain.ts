@@ -8,7 +8,12 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { HDNodeWallet, type JsonRpcProvider, type Signer } from "ethers";
-import { LendingMarket__factory, MockERC20__factory, MockV3Aggregator__factory } from "../../typechain-types";
+import {
+  LendingMarket__factory,
+  MarketLens__factory,
+  MockERC20__factory,
+  MockV3Aggregator__factory,
+} from "../../typechain-types";
 import { parseDeploymentRecord, type DeploymentRecord } from "../../src/sdk/deployment";
 import { BORROWERS, LENDERS } from "./demo";
 import { HARDHAT_MNEMONIC, LocalChainProvider, REPO_ROOT } from "./hardhat-node";
@@ -115,8 +120,9 @@ export async function confirmPrice(
     const signer = hardhatAccount(0, provider);
     const feed = MockV3Aggregator__factory.connect(record.addresses.feed, signer);
     const market = LendingMarket__factory.connect(record.addresses.market, signer);
+    const lens = MarketLens__factory.connect(record.addresses.lens, signer);
     for (let pokes = 0; pokes <= maxPokes; pokes++) {
-      if ((await market.positionState(account)).step.status === 0n) return pokes; // StepStatus.Ready
+      if ((await lens.positionState(market, account)).step.status === 0n) return pokes; // StepStatus.Ready
       await provider.send("evm_increaseTime", [300]);
       await send(feed.updateAnswer(answer));
       await send(market.updatePriceState());

@@ -11,6 +11,7 @@ import { TASK_NODE_CREATE_SERVER } from "hardhat/builtin-tasks/task-names";
 import {
   ChainlinkPriceOracle__factory,
   LendingMarket__factory,
+  MarketLens__factory,
   MockERC20__factory,
   MockV3Aggregator__factory,
   type LendingMarket,
@@ -148,6 +149,7 @@ export async function runDemo(
   const collateralToken = MockERC20__factory.connect(record.addresses.collateralToken, admin);
   const feed = MockV3Aggregator__factory.connect(record.addresses.feed, admin);
   const oracle = ChainlinkPriceOracle__factory.connect(record.addresses.oracle, hre.ethers.provider);
+  const lens = MarketLens__factory.connect(record.addresses.lens, hre.ethers.provider);
   progress(`market ${record.addresses.market} deployed by deploy/ (factory ${record.addresses.factory})`);
 
   // Lenders: accounts #1-#2. Borrowers: #3-#8. Keeper: #9.
@@ -189,6 +191,7 @@ export async function runDemo(
       KEEPER_PRIVATE_KEY: keeperWallet.privateKey,
       KEEPER_NETWORK: "hardhat",
       KEEPER_FACTORY: record.addresses.factory,
+      KEEPER_LENS: record.addresses.lens,
       KEEPER_START_BLOCK: String(record.startBlock),
       KEEPER_EVALUATION: "full",
       KEEPER_LOG_LEVEL: "error",
@@ -252,7 +255,7 @@ export async function runDemo(
       before.block + 1,
       after.block,
     );
-    const states = await market.positionStates(borrowers);
+    const states = await lens.positionStates(market, borrowers);
     const p = await market.params();
     return {
       record,

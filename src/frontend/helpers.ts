@@ -32,7 +32,7 @@ export interface PositionSnapshot {
   lastStepAt: bigint;
 }
 
-/** What `positionState` returns. */
+/** What `MarketLens.positionState` returns. */
 export interface PositionView {
   collateral: bigint;
   debt: bigint;
@@ -111,7 +111,7 @@ export function previewStep(
   }).plan;
 }
 
-/** What `positionState(account)` returns at the snapshot's block. */
+/** What `MarketLens.positionState(market, account)` returns at the snapshot's block. */
 export function describePosition(market: MarketSnapshot, position: PositionSnapshot): PositionView {
   const { softWad, hardWad } = liquidationPrices(market.params, position.collateral, position.debt);
   const base = {

@@ -1,7 +1,7 @@
 /**
  * The keeper process: follows the chain head, keeps an index of every market's borrowers (from the factory and
  * `BorrowerRegistered` events, caught up in bounded log ranges), evaluates positions with batched
- * `positionStates` calls pinned to one block, and sends the steps the strategy picks. Decisions live in
+ * `MarketLens.positionStates` calls pinned to one block, and sends the steps the strategy picks. Decisions live in
  * strategy.ts, txpolicy.ts, tracker.ts and indexer.ts; this file wires them to the RPC edge (rpc.ts,
  * tx-manager.ts), the logs and the metrics.
  */
@@ -514,7 +514,7 @@ export class KeeperBot {
     return accounts.map((a, i) => evaluatePosition(a, unpackPosition(words[i]), inputs));
   }
 
-  /** `positionStates` on chain: every position (`full`) or those screening cannot rule out (`screened`). */
+  /** `MarketLens.positionStates` on chain: every position (`full`) or those screening cannot rule out (`screened`). */
   private async evaluateOnChain(
     state: MarketState,
     reading: MarketReading,
@@ -534,7 +534,7 @@ export class KeeperBot {
     const snapshots =
       candidates.length === 0
         ? []
-        : await this.reader.positionStates(state.info.address, candidates, head.number);
+        : await this.reader.positionStates(this.config.lens!, state.info.address, candidates, head.number);
     for (const s of snapshots) {
       state.cache.set(s.account, {
         debt: s.debt,

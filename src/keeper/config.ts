@@ -48,6 +48,8 @@ export interface KeeperConfig {
   factory: string;
   /** Allowlist of markets (checksummed); empty: every market of the factory. */
   markets: string[];
+  /** MarketLens whose `positionStates` the `full` and `screened` evaluations call (not needed by `local`). */
+  lens?: string;
   /** Block from which events are indexed (the factory's deployment block is enough). */
   startBlock: number;
   /** Largest block range of one eth_getLogs request. */
@@ -154,6 +156,7 @@ export const ENV_KEYS: Readonly<Record<string, keyof KeeperConfig | "configFile"
   KEEPER_CHAIN_ID: "chainId",
   KEEPER_FACTORY: "factory",
   KEEPER_MARKETS: "markets",
+  KEEPER_LENS: "lens",
   KEEPER_START_BLOCK: "startBlock",
   KEEPER_LOG_RANGE_BLOCKS: "logRangeBlocks",
   KEEPER_POLL_INTERVAL_MS: "pollIntervalMs",
@@ -272,7 +275,14 @@ export function resolveConfig(sources: ConfigSources): ConfigResult {
   }
   errors.push(...(sources.cli?.errors ?? []));
 
-  const known = new Set<string>([...Object.keys(DEFAULTS), "rpcUrl", "privateKey", "chainId", "factory"]);
+  const known = new Set<string>([
+    ...Object.keys(DEFAULTS),
+    "rpcUrl",
+    "privateKey",
+    "chainId",
+    "factory",
+    "lens",
+  ]);
   known.add("marketSettings");
   for (const k of Object.keys(raw)) {
     if (!known.has(k)) errors.push(`${origin[k]}: unknown setting "${k}"`);
@@ -324,6 +334,10 @@ export function resolveConfig(sources: ConfigSources): ConfigResult {
   if (evaluation !== "local" && evaluation !== "full" && evaluation !== "screened") {
     errors.push(`${where("evaluation")}: must be "local", "full" or "screened", not "${evaluation}"`);
   }
+  const lens = r.address("lens");
+  if (lens === undefined && raw.lens === undefined && (evaluation === "full" || evaluation === "screened")) {
+    errors.push(`evaluation "${evaluation}" needs lens (set KEEPER_LENS to the MarketLens address)`);
+  }
   const logLevel = r.string("logLevel") ?? DEFAULTS.logLevel;
   if (!["debug", "info", "warn", "error"].includes(logLevel)) {
     errors.push(`${where("logLevel")}: must be debug, info, warn or error`);
@@ -356,6 +370,7 @@ export function resolveConfig(sources: ConfigSources): ConfigResult {
     chainId,
     factory: factory ?? "",
     markets,
+    ...(lens === undefined ? {} : { lens }),
     startBlock: r.int("startBlock", 0) ?? DEFAULTS.startBlock,
     logRangeBlocks: r.int("logRangeBlocks", 1) ?? DEFAULTS.logRangeBlocks,
     pollIntervalMs: r.int("pollIntervalMs", 10) ?? DEFAULTS.pollIntervalMs,

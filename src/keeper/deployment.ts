@@ -1,6 +1,6 @@
 /**
- * Keeper settings taken from a deployment record (deployments/<network>.json): the factory to watch, the block to
- * index from and the chain. Pure; scripts/keeper.ts reads the file (`--deployment` or KEEPER_DEPLOYMENT) and
+ * Keeper settings taken from a deployment record (deployments/<network>.json): the factory to watch, the lens,
+ * the block to index from and the chain. Pure; scripts/keeper.ts reads the file (`--deployment` or KEEPER_DEPLOYMENT) and
  * layers these settings under the config file, the environment and the flags.
  */
 import type { DeploymentRecord } from "../sdk/deployment";
@@ -12,6 +12,7 @@ export function keeperSettingsFromDeployment(record: DeploymentRecord): Record<s
     network,
     chainId: record.chainId,
     factory: record.addresses.factory,
+    lens: record.addresses.lens,
     startBlock: record.startBlock,
   };
 }

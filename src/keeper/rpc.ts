@@ -9,11 +9,10 @@ import {
   ILendingMarket__factory,
   IPriceOracle__factory,
   MarketFactory__factory,
+  MarketLens__factory,
 } from "../../typechain-types";
-import type {
-  MarketParamsStructOutput,
-  PositionStateStructOutput,
-} from "../../typechain-types/contracts/interfaces/ILendingMarket.sol/ILendingMarket";
+import type { MarketParamsStructOutput } from "../../typechain-types/contracts/interfaces/ILendingMarket.sol/ILendingMarket";
+import type { PositionStateStructOutput } from "../../typechain-types/contracts/periphery/MarketLens.sol/MarketLens";
 import { classifyError } from "./errors";
 import { WATCHED_TOPICS, type RawLog } from "./indexer";
 import { withRetry, type Backoff } from "./retry";
@@ -268,18 +267,20 @@ export class ChainReader {
   }
 
   /**
-   * `positionStates` for `accounts`, in pages of `pageSize` sent together (one JSON-RPC batch). A page that runs
-   * out of gas (nodes cap eth_call gas) is split in two, and later passes use the smaller size.
+   * `MarketLens.positionStates(market, accounts)` on the lens at `lens`, in pages of `pageSize` sent together (one
+   * JSON-RPC batch). A page that runs out of gas (nodes cap eth_call gas) is split in two, and later passes use
+   * the smaller size.
    */
   async positionStates(
+    lens: string,
     market: string,
     accounts: readonly string[],
     blockTag: number,
   ): Promise<PositionSnapshot[]> {
     const page = async (slice: readonly string[]): Promise<PositionSnapshot[]> => {
       try {
-        const data = encodePositionStates(slice);
-        const result = await this.retry(() => this.provider.call({ to: market, data, blockTag }));
+        const data = encodePositionStates(market, slice);
+        const result = await this.retry(() => this.provider.call({ to: lens, data, blockTag }));
         return decodePositionStates(result, slice);
       } catch (err) {
         if (classifyError(err) !== "out-of-gas" || slice.length <= 1) throw err;
@@ -306,30 +307,39 @@ export class ChainReader {
 
 const MARKET_INTERFACE = ILendingMarket__factory.createInterface();
 
-const POSITION_STATES_SELECTOR = MARKET_INTERFACE.getFunction("positionStates")!.selector;
+const LENS_INTERFACE = MarketLens__factory.createInterface();
+
+const POSITION_STATES_SELECTOR = LENS_INTERFACE.getFunction("positionStates")!.selector;
 const PACKED_SELECTOR = MARKET_INTERFACE.getFunction("packedPositions")!.selector;
 /** Accounts per `packedPositions` call: about 11.5M gas, under the eth_call gas caps of common nodes. */
 const PACKED_PAGE = 5_000;
 
 /**
- * `positionStates(accounts)` calldata: selector, offset 0x20, length, then each address left-padded. Written out
- * because the generic encoder checksums every address (a keccak each), which shows at 10,000 accounts.
+ * `MarketLens.positionStates(market, accounts)` calldata: selector, the market, offset 0x40, length, then each
+ * address left-padded. Written out because the generic encoder checksums every address (a keccak each), which
+ * shows at 10,000 accounts.
  */
-export function encodePositionStates(accounts: readonly string[]): string {
-  return encodeAddressArrayCall(POSITION_STATES_SELECTOR, accounts);
+export function encodePositionStates(market: string, accounts: readonly string[]): string {
+  return encodeAddressArrayCall(POSITION_STATES_SELECTOR, accounts, market);
 }
 
-/** Calldata of a function taking one `address[]`, written directly (ethers' encoder is slow for large arrays). */
-function encodeAddressArrayCall(selector: string, accounts: readonly string[]): string {
+/**
+ * Calldata of a function taking one `address[]`, optionally after one `address` (`first`), written directly
+ * (ethers' encoder is slow for large arrays).
+ */
+function encodeAddressArrayCall(selector: string, accounts: readonly string[], first?: string): string {
+  const word = (a: string) => {
+    if (!/^0x[0-9a-fA-F]{40}$/.test(a)) throw new Error(`not an address: ${a}`);
+    return a.slice(2).toLowerCase().padStart(64, "0");
+  };
+  const head = first === undefined ? [] : [word(first)];
   const parts = [
     selector,
-    (32).toString(16).padStart(64, "0"),
+    ...head,
+    (32 * (head.length + 1)).toString(16).padStart(64, "0"),
     accounts.length.toString(16).padStart(64, "0"),
   ];
-  for (const a of accounts) {
-    if (!/^0x[0-9a-fA-F]{40}$/.test(a)) throw new Error(`not an address: ${a}`);
-    parts.push(a.slice(2).toLowerCase().padStart(64, "0"));
-  }
+  for (const a of accounts) parts.push(word(a));
   return parts.join("");
 }
 
@@ -358,7 +368,7 @@ export function decodePositionStates(data: string, accounts: readonly string[]):
   const word = (i: number) => BigInt("0x" + hex.slice(i * 64, i * 64 + 64));
   const n = accounts.length;
   if (hex.length !== (2 + n * POSITION_STATE_WORDS) * 64 || word(0) !== 32n || word(1) !== BigInt(n)) {
-    const [states] = MARKET_INTERFACE.decodeFunctionResult("positionStates", data) as unknown as [
+    const [states] = LENS_INTERFACE.decodeFunctionResult("positionStates", data) as unknown as [
       PositionStateStructOutput[],
     ];
     if (states.length !== n)

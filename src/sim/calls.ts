@@ -166,6 +166,6 @@ export async function readPositions(
   d: LocalDeployment,
   accounts: readonly string[],
 ): Promise<{ collateral: bigint; debt: bigint }[]> {
-  const states = await d.market.positionStates([...accounts]);
+  const states = await d.lens.positionStates(d.market, [...accounts]);
   return states.map((s) => ({ collateral: s.collateral, debt: s.debt }));
 }

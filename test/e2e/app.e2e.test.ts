@@ -25,6 +25,7 @@ import {
   WAD,
   type BorrowerPreview,
   type LendingMarket,
+  type MarketLens,
 } from "../../src/frontend";
 import { MockERC20__factory } from "../../typechain-types";
 import type { DeploymentRecord } from "../../src/sdk/deployment";
@@ -70,6 +71,7 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
   let page: Page;
   let provider: JsonRpcProvider;
   let market: LendingMarket;
+  let lens: MarketLens;
   let record: DeploymentRecord;
   let borrowers: string[];
   const dirs: string[] = [];
@@ -95,6 +97,7 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
     borrowers = await openDemoPositions(node.url, record);
     provider = new LocalChainProvider(node.url);
     market = LendingMarket__factory.connect(record.addresses.market, provider);
+    lens = MarketLens__factory.connect(record.addresses.lens, provider);
     // The suite runs against the static build (`npm run app:build`), what a team ships; one test below also loads
     // the page from the dev server that `npm run app` uses.
     const built = mkdtempSync(join(tmpdir(), "e2e-app-build-"));
@@ -216,8 +219,8 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
       books: await readBorrowerBooks(record.addresses.market, account, provider, block),
     };
   }
-  /** The one place these tests read positionState (it moves to MarketLens). */
-  const stateOf = (account: string) => market.positionState(account);
+  /** A position's state, from the lens. */
+  const stateOf = (account: string) => lens.positionState(market, account);
   async function connectDevKey() {
     await page.getByTestId("dev-key").click();
     await page.getByTestId("dev-banner").waitFor();
@@ -226,7 +229,6 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
   it("lists the factory's market with the lens's price, utilisation, zones and pace", async () => {
     await open("#/markets", "market-price");
     await waitForBlock("markets-block");
-    const lens = MarketLens__factory.connect(record.addresses.lens, provider);
     const s = await lens.marketSummary(record.addresses.market);
     expect(await text("market-price")).to.equal(formatPrice(s.spotPriceWad, 18, 6, "USDC"));
     expect(await text("market-price")).to.equal("2,000.00 USDC");
@@ -251,11 +253,11 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
     }
   });
 
-  it("shows a position's LTV, zone and liquidation prices equal to positionState", async () => {
+  it("shows a position's LTV, zone and liquidation prices equal to MarketLens.positionState", async () => {
     const account = borrowers[5]; // 30 WETH, 44,400 USDC: 74 % at $2,000
     await open(`#/position/${account}`, "position-ltv");
     await waitForBlock("position-block");
-    const st = await market.positionState(account);
+    const st = await lens.positionState(market, account);
     expect(await text("position-ltv")).to.equal(formatWadPercent(st.ltvWad));
     expect(await text("position-zone"))
       .to.equal(zoneName(st.zone))
@@ -565,7 +567,7 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
     await (await usdc.approve(record.addresses.market, 0n)).wait();
     // ETH / USD to $1,800 (LTV 82.2 %: soft zone), then time passes until the smoothed price confirms it.
     await confirmPrice(node!.url, record, 1_800n * 10n ** 8n, account);
-    const ready = await market.positionState(account);
+    const ready = await lens.positionState(market, account);
     expect(ready.step.status).to.equal(BigInt(StepStatus.Ready));
 
     await open("#/risk", "risk-table");
@@ -632,7 +634,7 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
         `LTV ${formatWadPercent(ltvBeforeWad)} → ${formatWadPercent(ltvAfterWad)}`,
     );
     expect(await page.getByTestId("chart-step").count()).to.equal(1);
-    const after = await market.positionState(account);
+    const after = await lens.positionState(market, account);
     expect(await text("position-ltv")).to.equal(formatWadPercent(after.ltvWad));
     expect(await text("position-debt")).to.equal(formatAmount(after.debt, 6, "USDC"));
     expect(after.ltvWad < ready.ltvWad).to.equal(true);
@@ -680,7 +682,7 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
     await page.getByTestId("collateral-send").click();
     await expectDone("collateral");
     await waitForBlock("position-block");
-    const st = await market.positionState(account);
+    const st = await lens.positionState(market, account);
     expect(st.collateral).to.equal(15n * 10n ** 18n);
     expect(await text("position-collateral")).to.equal("15.0000 WETH");
     expect(await text("position-ltv")).to.equal(formatWadPercent(st.ltvWad));
@@ -698,7 +700,6 @@ describe("app: the reference frontend in Chromium [uninstrumented]", function ()
   it("shows a stale oracle as unusable with the oracle's decoded error, not as a price", async () => {
     await provider.send("evm_increaseTime", [3_700]); // past the feed's 1 h heartbeat
     await provider.send("evm_mine", []);
-    const lens = MarketLens__factory.connect(record.addresses.lens, provider);
     expect((await lens.marketSummary(record.addresses.market)).oracleUsable).to.equal(false);
 
     await open("#/markets", "market-price");

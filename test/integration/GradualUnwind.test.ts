@@ -181,7 +181,7 @@ interface StepRecord {
 describe("Gradual unwind (integration)", () => {
   it("unwinds a position stepwise as its price walks down, then closes a position pushed past hardLtv at once [uninstrumented]", async () => {
     const f = await loadFixture(unwindFixture);
-    const { market, keeper, alice, bob } = f;
+    const { market, lens, keeper, alice, bob } = f;
     const prices = new PriceStateModel();
     prices.commit(f.T, px(2000n)); // alice's borrow read the price first
     const pos: Position = { collateral: eth("10"), debt: usd("15000"), lastStepAt: 0n };
@@ -313,7 +313,7 @@ describe("Gradual unwind (integration)", () => {
     expect(intervals[0]).to.be.gt(STEP_INTERVAL / 2n);
     expect(intervals[intervals.length - 1]).to.equal(STEP_INTERVAL / 2n);
     // The position ends healthy with exactly the books the steps left.
-    const st = await market.positionState(alice.address);
+    const st = await lens.positionState(market, alice.address);
     expect(st.debt).to.equal(pos.debt);
     expect(st.collateral).to.equal(pos.collateral);
     expect(st.ltvWad).to.equal(wadDivUp(pos.debt, wadMulDown(pos.collateral, px(1400n))));

@@ -13,7 +13,7 @@ import {
 } from "../../../src/frontend";
 import { getDeployment, deployments as registry } from "../../../src/frontend/deployments";
 import { StepStatus, Zone } from "../../../src/sdk/types";
-import { MockERC20__factory, MockV3Aggregator__factory } from "../../../typechain-types";
+import { MarketLens__factory, MockERC20__factory, MockV3Aggregator__factory } from "../../../typechain-types";
 import { buildRecord } from "../../../src/deploy/record";
 import { createPublicClient, custom, type Address, type EIP1193RequestFn } from "viem";
 import * as viemEntry from "../../../src/frontend/viem";
@@ -35,6 +35,7 @@ const setup = deployments.createFixture(async () => {
   const record = await buildRecord(hre);
   const signers = await ethers.getSigners();
   const market = LendingMarket__factory.connect(record.addresses.market, signers[0]);
+  const lens = MarketLens__factory.connect(record.addresses.lens, signers[0]);
   const debtToken = MockERC20__factory.connect(record.addresses.debtToken, signers[0]);
   await (await debtToken.mint(signers[0], 10_000_000n * USDC)).wait();
   await (await debtToken.approve(market, MaxUint256)).wait();
@@ -42,7 +43,7 @@ const setup = deployments.createFixture(async () => {
   const keeper = signers[9];
   await (await debtToken.mint(keeper, 10_000_000n * USDC)).wait();
   await (await debtToken.connect(keeper).approve(market, MaxUint256)).wait();
-  return { record, signers, market, keeper };
+  return { record, signers, market, lens, keeper };
 });
 
 /** The contract's StepPreview as a plain object. */
@@ -90,7 +91,7 @@ const scenario = fc.record({
 });
 
 describe("frontend helpers (src/frontend) against the contract views", () => {
-  it("describePosition and previewStep equal positionState and previewLiquidationStep on random positions (read with ethers and with viem) [uninstrumented]", async function () {
+  it("describePosition and previewStep equal MarketLens.positionState and previewLiquidationStep on random positions (read with ethers and with viem) [uninstrumented]", async function () {
     this.timeout(600_000);
     let compared = 0;
     const zones = new Set<Zone>();
@@ -98,7 +99,7 @@ describe("frontend helpers (src/frontend) against the contract views", () => {
     const client = viemClient();
     await fc.assert(
       fc.asyncProperty(scenario, async (sc) => {
-        const { record, signers, market, keeper } = await setup();
+        const { record, signers, market, lens, keeper } = await setup();
         const feed = MockV3Aggregator__factory.connect(record.addresses.feed, signers[0]);
         const collateralToken = MockERC20__factory.connect(record.addresses.collateralToken, signers[0]);
         const accounts: string[] = [];
@@ -139,7 +140,7 @@ describe("frontend helpers (src/frontend) against the contract views", () => {
               BigInt(block),
             );
             expect(viemPos, "viem readPosition").to.deep.equal(pos);
-            const st = await market.positionState(account, { blockTag: block });
+            const st = await lens.positionState(market, account, { blockTag: block });
             const view: PositionView = {
               collateral: st.collateral,
               debt: st.debt,

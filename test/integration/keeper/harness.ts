@@ -96,6 +96,7 @@ export class NodeEnv {
         KEEPER_RPC_URL: this.node.url,
         KEEPER_NETWORK: "localhost",
         KEEPER_FACTORY: d.addresses.factory,
+        KEEPER_LENS: d.addresses.lens,
         KEEPER_START_BLOCK: String(d.startBlock),
         KEEPER_POLL_INTERVAL_MS: "100",
         KEEPER_RPC_ATTEMPTS: "2",
@@ -145,12 +146,12 @@ export async function waitFor(condition: () => Promise<boolean> | boolean, what:
 
 /** Accounts whose step is allowed now, by the market's own view. */
 export async function readyAccounts(d: LocalDeployment, accounts: string[]): Promise<string[]> {
-  const states = await d.market.positionStates(accounts);
+  const states = await d.lens.positionStates(d.market, accounts);
   return accounts.filter((_, i) => Number(states[i].step.status) === StepStatus.Ready);
 }
 
 export async function statuses(d: LocalDeployment, accounts: string[]): Promise<StepStatus[]> {
-  return (await d.market.positionStates(accounts)).map((s) => Number(s.step.status) as StepStatus);
+  return (await d.lens.positionStates(d.market, accounts)).map((s) => Number(s.step.status) as StepStatus);
 }
 
 export interface StepEvent {

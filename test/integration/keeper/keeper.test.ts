@@ -96,7 +96,7 @@ describe("keeper bot against a hardhat node [uninstrumented]", function () {
     // never held more than its cap.
     const steps = await stepEvents(d, env.provider);
     for (const s of steps.filter((x) => x.zone === Zone.Soft)) {
-      const [before] = await d.market.positionStates([s.account], { blockTag: s.block - 1 });
+      const [before] = await d.lens.positionStates(d.market, [s.account], { blockTag: s.block - 1 });
       expect(BigInt(s.timestamp)).to.be.greaterThanOrEqual(before.nextSoftStepAt);
       const pace = await d.market.priceState({ blockTag: s.block });
       expect(pace.paceUsed).to.be.lessThanOrEqual(cap * 10n ** 6n);

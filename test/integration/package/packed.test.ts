@@ -14,7 +14,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MaxUint256 } from "ethers";
-import { LendingMarket__factory, type LendingMarket } from "../../../src/frontend";
+import { LendingMarket__factory, MarketLens__factory, type LendingMarket } from "../../../src/frontend";
 import { StepStatus, Zone } from "../../../src/sdk/types";
 import type { DeploymentRecord } from "../../../src/sdk/deployment";
 import { PACKAGE_CONTRACTS } from "../../../scripts/lib/abis";
@@ -172,8 +172,8 @@ describe("package: packed, installed in a blank project, used with ethers and vi
   /** What a quick start must print: the contract's views at the block it read. */
   async function expectedQuickStartOutput(block: number): Promise<string> {
     const at = { blockTag: block };
-    // The one place this test reads positionState (it moves to MarketLens).
-    const st = await market.positionState(account, at);
+    const lens = MarketLens__factory.connect(record.addresses.lens, provider);
+    const st = await lens.positionState(market, account, at);
     const step = await market.previewLiquidationStep(account, MaxUint256, at);
     expect(Number(step.status), "the step is allowed, so that its preview has figures").to.equal(
       StepStatus.Ready,

@@ -40,6 +40,11 @@ describe("KinkedRateModel", () => {
       expect(await model.kinkWad()).to.equal(KINK);
     });
 
+    it("declares the same curve (IKinkedRateModel.kinkedCurve), which markets compute in place", async () => {
+      const { model } = await loadFixture(modelFixture);
+      expect(await model.kinkedCurve()).to.deep.equal([BASE, SLOPE1, SLOPE2, KINK]);
+    });
+
     it("reverts RateModelInvalidParams for a zero kink", async () => {
       const { model } = await loadFixture(modelFixture);
       await expect(deploy(BASE_Y, SLOPE1_Y, SLOPE2_Y, 0n)).to.be.revertedWithCustomError(

@@ -44,6 +44,30 @@ function fixtureRate(u: bigint): bigint {
 
 // ---------------------------------------------------------------- fixtures
 
+/** The storage slot of the market's cash word (cash, reserves, configuration number, pause flag), found as the one
+ * slot whose bits 232-247 hold the configuration number 1 and whose low 120 bits hold the booked cash. */
+async function configWordSlot(f: MarketFixture): Promise<bigint> {
+  const market = await f.market.getAddress();
+  const [cash] = await f.market.accounting();
+  for (let slot = 0n; slot < 64n; slot++) {
+    const word = BigInt(await ethers.provider.getStorage(market, slot));
+    if (((word >> 232n) & 0xffffn) === 1n && (word & (2n ** 120n - 1n)) === cash) return slot;
+  }
+  throw new Error("cash word not found");
+}
+
+/** Writes `nonce` as the market's current configuration number (test-only shortcut past many updates). */
+async function setConfigNonce(f: MarketFixture, slot: bigint, nonce: number) {
+  const market = await f.market.getAddress();
+  const word = BigInt(await ethers.provider.getStorage(market, slot));
+  const next = (word & ~(0xffffn << 232n)) | (BigInt(nonce) << 232n);
+  await ethers.provider.send("hardhat_setStorageAt", [
+    market,
+    ethers.toBeHex(slot),
+    ethers.toBeHex(next, 32),
+  ]);
+}
+
 /** 10M USDC lent, 5M borrowed by alice at t0 (50 % utilisation); a flat 0 % model and a 10 %-a-year model ready. */
 async function halfUtilisedFixture() {
   const f = await deployMarket();
@@ -289,6 +313,44 @@ describe("LendingMarket: administration", () => {
       expect(await market.accounting()).to.deep.equal([5_000_000n * USDC, debt, reserves, index]);
     });
 
+    /** A model quoting 10 % a year, declaring (or not) the given curve. */
+    async function declaring(declares: boolean, curve: bigint[] = [0n, 0n, 0n, 0n]) {
+      return ethers.deployContract("DeclaringRateModel", [3_170_979_198n, declares, ...curve]);
+    }
+    /** Index after 30 days from 1 at `rate` per second. */
+    const indexAfter30Days = (rate: bigint) => wadMulUp(WAD, WAD + rate * BigInt(DAYS_30));
+    /** A market on `model` where alice borrows 5M; the index 30 days later. */
+    async function indexUnder(model: { getAddress(): Promise<string> }) {
+      const f = await deployMarket();
+      await f.market.connect(f.admin).setRateModel(model);
+      await f.market.connect(f.alice).supplyCollateral(f.alice.address, 4_000n * WETH);
+      await f.market.connect(f.alice).borrow(5_000_000n * USDC, f.alice.address);
+      await time.increase(DAYS_30);
+      return (await f.market.accounting())[3];
+    }
+
+    it("calls a model that declares no curve, and one whose declared curve is out of bounds", async () => {
+      const maxRate = 10n ** 19n / 31_536_000n; // 1,000 % a year, the bound
+      for (const curve of [
+        null,
+        [0n, 0n, 0n, 0n], // kink 0
+        [0n, 0n, 0n, WAD + 1n], // kink above 100 %
+        [maxRate + 1n, 0n, 0n, KINK],
+        [0n, maxRate + 1n, 0n, KINK],
+        [0n, 0n, maxRate + 1n, KINK],
+      ]) {
+        const model = await declaring(curve !== null, curve ?? undefined);
+        // 10 % a year, the model's own quote.
+        expect(await indexUnder(model)).to.equal(indexAfter30Days(3_170_979_198n));
+      }
+    });
+
+    it("computes the rate from a declared curve in bounds, without calling the model", async () => {
+      // The model quotes 10 %, but declares 20 % flat (base 20 %, no slopes): the declaration is what counts.
+      const base = (2n * 10n ** 17n) / 31_536_000n;
+      expect(await indexUnder(await declaring(true, [base, 0n, 0n, WAD]))).to.equal(indexAfter30Days(base));
+    });
+
     it("reverts MarketZeroAddress for the zero model", async () => {
       const { market, admin } = await loadFixture(defaultMarketFixture);
       await expect(market.connect(admin).setRateModel(ethers.ZeroAddress)).to.be.revertedWithCustomError(
@@ -455,6 +517,173 @@ describe("LendingMarket: administration", () => {
         .to.be.revertedWithCustomError(f.market, "MarketInvalidParams")
         .withArgs(14n);
     });
+  });
+
+  // ------------------------------------------------------------ configuration
+  describe("configuration (parameters and rate model as a data contract's code)", () => {
+    const coder = ethers.AbiCoder.defaultAbiCoder();
+    const PARAMS_TYPE =
+      "tuple(uint16,uint16,uint16,uint16,uint16,uint16,uint16,uint16,uint16,uint16,uint16,uint16,uint32,uint32,uint32,uint32,uint96,uint96,uint96)";
+    /** A configuration's expected code: a STOP byte, then abi.encode(params, rateModel, curve). */
+    const configCode = (params: Params, model: string, curve: bigint[]) =>
+      ethers.concat([
+        "0x00",
+        coder.encode([PARAMS_TYPE, "address", "uint256[4]"], [paramsTuple(params), model, curve]),
+      ]);
+    /** The fixture's KinkedRateModel's curve: 0 base, 4 % and 60 % a year per second, kink 80 %. */
+    const FIXTURE_CURVE = [0n, SLOPE1, SLOPE2, KINK];
+
+    it("the constructor deploys configuration 1 at the market's CREATE address of nonce 1", async () => {
+      const f = await loadFixture(defaultMarketFixture);
+      const market = await f.market.getAddress();
+      const at = ethers.getCreateAddress({ from: market, nonce: 1 });
+      expect(await f.market.config()).to.equal(at);
+      expect(await ethers.provider.getCode(at)).to.equal(
+        configCode(f.params, await f.rateModel.getAddress(), FIXTURE_CURVE),
+      );
+    });
+
+    it("each update deploys the next configuration, leaves the old ones as they were, and is read at once", async () => {
+      const f = await loadFixture(halfUtilisedFixture);
+      const market = await f.market.getAddress();
+      const model = await f.rateModel.getAddress();
+      const first = await f.market.config();
+      const changed = { ...f.params, minDebt: 200n * USDC, keeperTip: USDC };
+      await f.market.connect(f.admin).setParams(toStruct(changed));
+      const second = ethers.getCreateAddress({ from: market, nonce: 2 });
+      expect(await f.market.config()).to.equal(second);
+      expect(await ethers.provider.getCode(second)).to.equal(configCode(changed, model, FIXTURE_CURVE));
+      expect(await ethers.provider.getCode(first)).to.equal(configCode(f.params, model, FIXTURE_CURVE));
+      expect(await f.market.params()).to.deep.equal(paramsTuple(changed));
+      await f.market.connect(f.admin).setRateModel(f.flat);
+      const third = ethers.getCreateAddress({ from: market, nonce: 3 });
+      expect(await f.market.config()).to.equal(third);
+      // The flat model's curve: every rate 0, kink 80 %.
+      expect(await ethers.provider.getCode(third)).to.equal(
+        configCode(changed, await f.flat.getAddress(), [0n, 0n, 0n, KINK]),
+      );
+      expect(await f.market.rateModel()).to.equal(await f.flat.getAddress());
+      expect(await f.market.params()).to.deep.equal(paramsTuple(changed));
+    });
+
+    it("finds configurations past nonces 127 and 255 (RLP encodes the nonce in one, two and three bytes)", async () => {
+      const f = await loadFixture(defaultMarketFixture);
+      const market = await f.market.getAddress();
+      const slot = await configWordSlot(f);
+      for (const nonce of [127, 128, 255, 256, 1_000]) {
+        // The market's account nonce and its stored configuration number move together (only its CREATEs move
+        // either): set both, as if nonce - 1 configurations had been deployed.
+        await ethers.provider.send("hardhat_setNonce", [market, ethers.toQuantity(nonce)]);
+        await setConfigNonce(f, slot, nonce - 1);
+        const params = { ...f.params, minDebt: BigInt(100 + nonce) * USDC };
+        await f.market.connect(f.admin).setParams(toStruct(params));
+        const at = ethers.getCreateAddress({ from: market, nonce });
+        expect(await f.market.config()).to.equal(at);
+        expect(await f.market.params()).to.deep.equal(paramsTuple(params));
+      }
+    });
+
+    it("refuses an update past the 65,535th configuration: MarketConfigUpdatesExhausted(65535)", async () => {
+      const f = await loadFixture(defaultMarketFixture);
+      await setConfigNonce(f, await configWordSlot(f), 65_535);
+      await expect(f.market.connect(f.admin).setParams(toStruct(f.params)))
+        .to.be.revertedWithCustomError(f.market, "MarketConfigUpdatesExhausted")
+        .withArgs(65_535n);
+    });
+  });
+
+  // ------------------------------------------------------------ bounds of the cash word
+  describe("bounds of the packed words: cash, borrowers, reserves", () => {
+    it("refuses a deposit that would take cash past 2^120 - 1 (SafeCast)", async () => {
+      const f = await loadFixture(defaultMarketFixture);
+      const [cash] = await f.market.accounting();
+      const room = 2n ** 120n - 1n - cash;
+      await f.usdc.mint(f.lender.address, room + 1n);
+      await expect(f.market.connect(f.lender).deposit(room + 1n, f.lender.address))
+        .to.be.revertedWithCustomError(f.market, "SafeCastOverflowedUintDowncast")
+        .withArgs(120n, 2n ** 120n);
+      await f.market.connect(f.lender).deposit(room, f.lender.address);
+      expect((await f.market.accounting())[0]).to.equal(2n ** 120n - 1n);
+    });
+
+    it("refuses to register a borrower past 2^32 - 1 of them (the count shares the sample word)", async () => {
+      const f = await loadFixture(defaultMarketFixture);
+      await f.market.connect(f.alice).supplyCollateral(f.alice.address, 10n * WETH);
+      await f.market.connect(f.alice).borrow(1_000n * USDC, f.alice.address);
+      // The sample word follows the cash word and the price word.
+      const market = await f.market.getAddress();
+      const slot = (await configWordSlot(f)) + 2n;
+      const word = BigInt(await ethers.provider.getStorage(market, slot));
+      expect(word >> 224n).to.equal(1n); // alice
+      const full = (word & (2n ** 224n - 1n)) | ((2n ** 32n - 1n) << 224n);
+      await ethers.provider.send("hardhat_setStorageAt", [
+        market,
+        ethers.toBeHex(slot),
+        ethers.toBeHex(full, 32),
+      ]);
+      expect(await f.market.borrowersLength()).to.equal(2n ** 32n - 1n);
+      await f.market.connect(f.bob).supplyCollateral(f.bob.address, 10n * WETH);
+      await expect(f.market.connect(f.bob).borrow(1_000n * USDC, f.bob.address))
+        .to.be.revertedWithCustomError(f.market, "SafeCastOverflowedUintDowncast")
+        .withArgs(32n, 2n ** 32n);
+      // A registered borrower still borrows.
+      await f.market.connect(f.alice).borrow(1_000n * USDC, f.alice.address);
+    });
+
+    it("stores reserves saturating at 2^112 - 1 (the rest stays with lenders) and keeps working", async () => {
+      // 6-decimal collateral priced in an 18-decimal debt token; 1,000 % a year, half of it to reserves.
+      const f = await deployMarket({
+        collateralDecimals: 6,
+        debtDecimals: 18,
+        lenderDeposit: 0n,
+        params: { reserveFactorBps: 5_000 },
+      });
+      const max = (await ethers.deployContract("KinkedRateModel", [
+        ethers.parseEther("10"),
+        0n,
+        0n,
+        KINK,
+      ])) as unknown as KinkedRateModel;
+      await f.market.connect(f.admin).setRateModel(max);
+      await f.usdc.mint(f.lender.address, 10n ** 36n);
+      await f.market.connect(f.lender).deposit(10n ** 36n, f.lender.address);
+      await f.weth.mint(f.alice.address, 10n ** 33n);
+      await f.market.connect(f.alice).supplyCollateral(f.alice.address, 10n ** 33n);
+      await f.market.connect(f.alice).borrow(2n * 10n ** 31n, f.alice.address); // below 2^104 normalised
+      for (let year = 0; year < 3; year++) {
+        await time.increase(YEAR);
+        await f.setAnswer(2_000n * 10n ** 8n);
+        await f.market.updatePriceState();
+      }
+      const [cash, debt, reserves] = await f.market.accounting();
+      expect(reserves).to.equal(2n ** 112n - 1n);
+      expect(debt).to.be.greaterThan(10n ** 34n);
+      expect(await f.market.totalAssets()).to.equal(cash + debt - reserves);
+      // Another year of interest: reserves stay at the cap, the market still accrues and takes a repay.
+      await time.increase(YEAR);
+      await f.market.connect(f.alice).repay(f.alice.address, 10n ** 30n);
+      expect((await f.market.accounting())[2]).to.equal(2n ** 112n - 1n);
+    });
+  });
+
+  // ------------------------------------------------------------ the oracle's answer, as the market reads it
+  describe("oracle answers the market cannot read", () => {
+    for (const shortReturn of [false, true]) {
+      it(`refuses a ${shortReturn ? "one-word return" : "status outside OracleStatus"}: MarketOracleBadReturn(oracle)`, async () => {
+        const f = await loadFixture(defaultMarketFixture);
+        const oracle = await ethers.deployContract("MalformedOracle", [2_000n * USDC, shortReturn]);
+        const code = new LendingMarket__factory(f.deployer).bytecode;
+        const config = marketConfig(f, { oracle });
+        const market = LendingMarket__factory.connect(
+          await f.factory.createMarket.staticCall(code, config),
+          f.deployer,
+        );
+        await f.factory.createMarket(code, config);
+        await expect(market.updatePriceState())
+          .to.be.revertedWithCustomError(market, "MarketOracleBadReturn")
+          .withArgs(await oracle.getAddress());
+      });
+    }
   });
 
   // ------------------------------------------------------------ ERC-165

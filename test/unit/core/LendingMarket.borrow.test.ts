@@ -960,7 +960,7 @@ describe("LendingMarket: collateral, borrowing, repaying and interest", () => {
   });
 
   // ------------------------------------------------------------ views
-  describe("views: positionState, positionStates, accounting, priceState", () => {
+  describe("views: MarketLens.positionState(s) over the market's views, accounting, priceState", () => {
     /** Alice: 10 WETH, 15,000 USDC at $2000 (LTV 0.75); flat rate. */
     async function aliceAtMaxLtv() {
       const f = await loadFixture(flatRateFixture);
@@ -970,8 +970,8 @@ describe("LendingMarket: collateral, borrowing, repaying and interest", () => {
     }
 
     it("positionState gives collateral, debt, LTV, zone and the liquidation prices D / (C × ltv), rounded up", async () => {
-      const { market, alice } = await aliceAtMaxLtv();
-      const st = await market.positionState(alice.address);
+      const { market, lens, alice } = await aliceAtMaxLtv();
+      const st = await lens.positionState(market, alice.address);
       expect(st.collateral).to.equal(10n * WETH);
       expect(st.debt).to.equal(15_000n * USDC);
       expect(st.ltvWad).to.equal(MAX_LTV); // 15,000 / 20,000
@@ -987,8 +987,8 @@ describe("LendingMarket: collateral, borrowing, repaying and interest", () => {
     });
 
     it("positionState of an account without a position is all zero, zone None, step NoDebt", async () => {
-      const { market, bob } = await aliceAtMaxLtv();
-      const st = await market.positionState(bob.address);
+      const { market, lens, bob } = await aliceAtMaxLtv();
+      const st = await lens.positionState(market, bob.address);
       expect([st.collateral, st.debt, st.ltvWad, st.zone]).to.deep.equal([0n, 0n, 0n, Zone.None]);
       expect([st.softLiquidationPriceWad, st.hardLiquidationPriceWad, st.nextSoftStepAt]).to.deep.equal([
         0n,
@@ -999,9 +999,9 @@ describe("LendingMarket: collateral, borrowing, repaying and interest", () => {
     });
 
     it("positionState of collateral without debt: LTV 0, zone None, liquidation prices 0", async () => {
-      const { market, bob } = await aliceAtMaxLtv();
+      const { market, lens, bob } = await aliceAtMaxLtv();
       await market.connect(bob).supplyCollateral(bob.address, 3n * WETH);
-      const st = await market.positionState(bob.address);
+      const st = await lens.positionState(market, bob.address);
       expect([st.collateral, st.debt, st.ltvWad, st.zone]).to.deep.equal([3n * WETH, 0n, 0n, Zone.None]);
       expect([st.softLiquidationPriceWad, st.hardLiquidationPriceWad]).to.deep.equal([0n, 0n]);
     });
@@ -1009,7 +1009,7 @@ describe("LendingMarket: collateral, borrowing, repaying and interest", () => {
     it("positionState reports the soft zone at $1850 (LTV 15,000 / 18,500 rounded up)", async () => {
       const f = await aliceAtMaxLtv();
       await f.setAnswer(1_850n * 10n ** 8n);
-      const st = await f.market.positionState(f.alice.address);
+      const st = await f.lens.positionState(f.market, f.alice.address);
       expect(st.ltvWad).to.equal(810_810_810_810_810_811n);
       expect(st.zone).to.equal(Zone.Soft);
     });
@@ -1017,16 +1017,16 @@ describe("LendingMarket: collateral, borrowing, repaying and interest", () => {
     it("positionState reports the hard zone at $1600 (LTV 0.9375)", async () => {
       const f = await aliceAtMaxLtv();
       await f.setAnswer(1_600n * 10n ** 8n);
-      const st = await f.market.positionState(f.alice.address);
+      const st = await f.lens.positionState(f.market, f.alice.address);
       expect(st.ltvWad).to.equal(937_500_000_000_000_000n);
       expect(st.zone).to.equal(Zone.Hard);
       expect(st.step.status).to.equal(Step.Ready);
     });
 
     it("positionState with an unusable oracle keeps collateral, debt and prices, with LTV 0, zone None, step OracleUnavailable", async () => {
-      const { market, alice } = await aliceAtMaxLtv();
+      const { market, lens, alice } = await aliceAtMaxLtv();
       await time.increase(FEED_HEARTBEAT + 1);
-      const st = await market.positionState(alice.address);
+      const st = await lens.positionState(market, alice.address);
       expect([st.collateral, st.debt, st.ltvWad, st.zone]).to.deep.equal([
         10n * WETH,
         15_000n * USDC,
@@ -1042,7 +1042,7 @@ describe("LendingMarket: collateral, borrowing, repaying and interest", () => {
 
     it("positionState gives the next soft-step time after a step: lastStepAt + stepInterval / m (m = 2 when volatile)", async () => {
       const f = await aliceAtMaxLtv();
-      const { market, alice, keeper } = f;
+      const { market, lens, alice, keeper } = f;
       const t0 = await time.latest(); // the borrow took the first variance sample, at $2000
       await freshPriceAt(f, t0 + 300, 1_600n * 10n ** 8n); // hard zone
       await market.connect(keeper).liquidationStep(alice.address, 1_000n * USDC, 0n, "0x");
@@ -1051,7 +1051,7 @@ describe("LendingMarket: collateral, borrowing, repaying and interest", () => {
       // The step comes 300 s after the first sample, so it samples the 20 % move: within the variance time
       // constant, r² × YEAR / volTau = 0.04 × 365 = 14.6 ≥ 1.5² → m = 2, so spacing = 600 / 2 = 300 s.
       expect((await market.priceState()).varianceWad).to.equal(14_600_000_000_000_000_000n);
-      const st = await market.positionState(alice.address);
+      const st = await lens.positionState(market, alice.address);
       expect(st.nextSoftStepAt).to.equal(stepAt + 300n);
       // The partial hard step repaid 1000 USDC for 1000 × 1.05 / 1600 = 0.65625 WETH.
       expect(st.debt).to.equal(14_000n * USDC);
@@ -1059,10 +1059,10 @@ describe("LendingMarket: collateral, borrowing, repaying and interest", () => {
     });
 
     it("positionStates returns each account's state in order, with one oracle read", async () => {
-      const { market, alice, bob, carol } = await aliceAtMaxLtv();
+      const { market, lens, alice, bob, carol } = await aliceAtMaxLtv();
       await market.connect(bob).supplyCollateral(bob.address, 20n * WETH);
       await market.connect(bob).borrow(10_000n * USDC, bob.address); // LTV 0.25
-      const states = await market.positionStates([alice.address, bob.address, carol.address]);
+      const states = await lens.positionStates(market, [alice.address, bob.address, carol.address]);
       expect(states.length).to.equal(3);
       expect([states[0].collateral, states[0].debt, states[0].ltvWad]).to.deep.equal([
         10n * WETH,
@@ -1086,13 +1086,13 @@ describe("LendingMarket: collateral, borrowing, repaying and interest", () => {
         Zone.None,
         Step.NoDebt,
       ]);
-      expect(await market.positionStates([])).to.deep.equal([]);
+      expect(await lens.positionStates(market, [])).to.deep.equal([]);
     });
 
     it("positionStates with an unusable oracle marks every state OracleUnavailable", async () => {
-      const { market, alice, bob } = await aliceAtMaxLtv();
+      const { market, lens, alice, bob } = await aliceAtMaxLtv();
       await time.increase(FEED_HEARTBEAT + 1);
-      const states = await market.positionStates([alice.address, bob.address]);
+      const states = await lens.positionStates(market, [alice.address, bob.address]);
       expect(states.map((s) => s.step.status)).to.deep.equal([
         Step.OracleUnavailable,
         Step.OracleUnavailable,

@@ -778,7 +778,7 @@ describe("LendingMarket: liquidation", () => {
       await f.market.connect(f.keeper).liquidationStep(f.alice.address, MAX, 0n, "0x");
       // Right after the step: v = 0.9125, spacing = 600 / 1.33125 = 450.7 -> 450.
       expect(spacing(eth("0.9125"))).to.equal(450n);
-      expect((await f.market.positionState(f.alice.address)).nextSoftStepAt).to.equal(U + 450n);
+      expect((await f.lens.positionState(f.market, f.alice.address)).nextSoftStepAt).to.equal(U + 450n);
       // 450 s later (>= 300 s after the sample the step took) the attempt samples a zero return, so the estimate
       // has decayed: v = 0.9125 x (1 - 450 / 86,400), m = 1.3288737, spacing 451.
       const v450 = nextVariance(eth("0.9125"), px(1520), px(1520), 450n);
@@ -2062,7 +2062,7 @@ describe("LendingMarket: liquidation", () => {
   describe("positionState", () => {
     it("reports a healthy position with its liquidation prices and no step", async () => {
       const f = await loadFixture(calmFixture);
-      const st = await f.market.positionState(f.alice.address);
+      const st = await f.lens.positionState(f.market, f.alice.address);
       expect(st.collateral).to.equal(eth("12.5"));
       expect(st.debt).to.equal(usd("17000"));
       expect(st.ltvWad).to.equal(eth("0.68"));
@@ -2080,7 +2080,7 @@ describe("LendingMarket: liquidation", () => {
       await at(f.T + 11n);
       await f.market.connect(f.keeper).liquidationStep(f.alice.address, MAX, 0n, "0x");
       const ltv = wadDivUp(usd("11900"), usd("14747"));
-      let st = await f.market.positionState(f.alice.address);
+      let st = await f.lens.positionState(f.market, f.alice.address);
       expect(st.collateral).to.equal(eth("9.216875"));
       expect(st.debt).to.equal(usd("11900"));
       expect(st.ltvWad).to.equal(ltv);
@@ -2094,7 +2094,7 @@ describe("LendingMarket: liquidation", () => {
       expect(st.nextSoftStepAt).to.equal(f.T + 611n);
       expectStep(st.step, { status: StepStatus.TooSoon, zone: Zone.Soft, ltvBeforeWad: ltv });
       await time.increaseTo(f.T + 611n);
-      st = await f.market.positionState(f.alice.address);
+      st = await f.lens.positionState(f.market, f.alice.address);
       expect(st.step.status).to.equal(StepStatus.Ready);
       expect(st.step.repaid).to.be.gt(0n);
       expect([...st.step]).to.deep.equal([...(await f.market.previewLiquidationStep(f.alice.address, MAX))]);
@@ -2104,7 +2104,7 @@ describe("LendingMarket: liquidation", () => {
       const f = await loadFixture(calmFixture);
       await at(f.T + 10n);
       await f.setAnswer(answer(1500));
-      const st = await f.market.positionState(f.alice.address);
+      const st = await f.lens.positionState(f.market, f.alice.address);
       expect(st.zone).to.equal(Zone.Hard);
       expect(st.ltvWad).to.equal(906_666_666_666_666_667n);
       expectStep(st.step, {
@@ -2119,7 +2119,7 @@ describe("LendingMarket: liquidation", () => {
 
     it("reports zeros and NoDebt for an account without a position", async () => {
       const f = await loadFixture(calmFixture);
-      const st = await f.market.positionState(f.other.address);
+      const st = await f.lens.positionState(f.market, f.other.address);
       expect([st.collateral, st.debt, st.ltvWad, st.zone, st.softLiquidationPriceWad]).to.deep.equal([
         0n,
         0n,
@@ -2134,7 +2134,7 @@ describe("LendingMarket: liquidation", () => {
     it("keeps the book figures and reports OracleUnavailable when the feed is stale", async () => {
       const f = await loadFixture(calmFixture);
       await time.increase(FEED_HEARTBEAT + 1);
-      const st = await f.market.positionState(f.alice.address);
+      const st = await f.lens.positionState(f.market, f.alice.address);
       expect(st.collateral).to.equal(eth("12.5"));
       expect(st.debt).to.equal(usd("17000"));
       expect(st.softLiquidationPriceWad).to.equal(px(1700));

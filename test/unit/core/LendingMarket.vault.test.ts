@@ -677,4 +677,53 @@ describe("LendingMarket: ERC-4626 vault", () => {
       expect(await market.maxWithdraw(lender.address)).to.equal(0n);
     });
   });
+
+  // The one-read check after a debt-token pull: the market must hold at least the cash it books.
+  describe("fee-on-transfer debt token: balance at least booked cash after every pull", () => {
+    /** 1,011 FEE donated (1,000.89 arrive), then a 100,000 deposit (99,000 arrive): 0.89 FEE above cash. */
+    async function donatedFixture() {
+      const f = await feeDebtFixture();
+      await f.fee.connect(f.lender).transfer(f.feeMarket, 1_011n * WETH);
+      await f.feeMarket.connect(f.lender).deposit(100_000n * WETH, f.lender.address);
+      return f;
+    }
+    const surplus = 89n * 10n ** 16n; // 0.89 FEE
+
+    it("takes a deposit whose fee a donation covers: books the full amount and holds more than it books", async () => {
+      const f = await loadFixture(donatedFixture);
+      const [cash] = await f.feeMarket.accounting();
+      expect(cash).to.equal(100_000n * WETH);
+      expect(await f.fee.balanceOf(f.feeMarket)).to.equal(100_000n * WETH + surplus);
+      expect(await f.feeMarket.totalAssets()).to.equal(100_000n * WETH);
+    });
+
+    it("refuses the next deposit once the shortfall exceeds what is left: received = balance - cash before", async () => {
+      const f = await loadFixture(donatedFixture);
+      // 1,000 sent, 990 arrive: the books could credit 990 + 0.89.
+      await expect(f.feeMarket.connect(f.lender).deposit(1_000n * WETH, f.lender.address))
+        .to.be.revertedWithCustomError(f.feeMarket, "MarketTransferMismatch")
+        .withArgs(await f.fee.getAddress(), 1_000n * WETH, 990n * WETH + surplus);
+    });
+
+    it("refuses a repay and a liquidation step whose fee the surplus does not cover", async () => {
+      const f = await loadFixture(donatedFixture);
+      const { feeMarket, fee, weth, alice, keeper } = f;
+      await weth.connect(alice).approve(feeMarket, MAX_UINT);
+      await feeMarket.connect(alice).supplyCollateral(alice.address, 10n * WETH);
+      await feeMarket.connect(alice).borrow(15_000n * WETH, alice.address); // LTV 0.75 at $2,000
+      await fee.connect(alice).approve(feeMarket, MAX_UINT);
+      // Repay 1,000: 990 arrive, 0.89 above cash before.
+      await expect(feeMarket.connect(alice).repay(alice.address, 1_000n * WETH))
+        .to.be.revertedWithCustomError(feeMarket, "MarketTransferMismatch")
+        .withArgs(await fee.getAddress(), 1_000n * WETH, 990n * WETH + surplus);
+      // $1,600: hard zone; the keeper's payment loses 1 % in transit as well.
+      await fee.mint(keeper.address, 100_000n * WETH);
+      await fee.connect(keeper).approve(feeMarket, MAX_UINT);
+      await f.setAnswer(1_600n * 10n ** 8n);
+      // A partial hard step of 5,000 (no tip: not full size) pulls 5,000; 4,950 arrive.
+      await expect(feeMarket.connect(keeper).liquidationStep(alice.address, 5_000n * WETH, 0n, "0x"))
+        .to.be.revertedWithCustomError(feeMarket, "MarketTransferMismatch")
+        .withArgs(await fee.getAddress(), 5_000n * WETH, 4_950n * WETH + surplus);
+    });
+  });
 });

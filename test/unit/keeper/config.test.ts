@@ -115,6 +115,21 @@ describe("keeper config", () => {
       );
     });
 
+    it("requires a lens for the full and screened evaluations (they call MarketLens.positionStates)", () => {
+      for (const mode of ["full", "screened"]) {
+        expect(errors(resolveConfig({ env: { ...BASE_ENV, KEEPER_EVALUATION: mode } }))).to.deep.equal([
+          `evaluation "${mode}" needs lens (set KEEPER_LENS to the MarketLens address)`,
+        ]);
+      }
+      const lens = "0x0165878A594ca255338adfa4d48449f69242Eb8F";
+      const c = ok(resolveConfig({ env: { ...BASE_ENV, KEEPER_EVALUATION: "full", KEEPER_LENS: lens } }));
+      expect([c.evaluation, c.lens]).to.deep.equal(["full", lens]);
+      expect(ok(resolveConfig({ env: BASE_ENV })).lens).to.equal(undefined);
+      expect(errors(resolveConfig({ env: { ...BASE_ENV, KEEPER_LENS: "0x1234" } }))).to.deep.equal([
+        'KEEPER_LENS: "0x1234" is not an address',
+      ]);
+    });
+
     it("rejects bad numbers, booleans, addresses and enums with the offending source", () => {
       const e = errors(
         resolveConfig({

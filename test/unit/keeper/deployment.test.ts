@@ -8,15 +8,19 @@ const record = (network: string, chainId: number): DeploymentRecord =>
   placeholderRecord(network, chainId, {
     deploymentBlock: 1200,
     startBlock: 1234,
-    addresses: { factory: "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707" },
+    addresses: {
+      factory: "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707",
+      lens: "0x0165878A594ca255338adfa4d48449f69242Eb8F",
+    },
   });
 
 describe("keeper settings from a deployment record", () => {
-  it("takes the factory, start block and a known network's name", () => {
+  it("takes the factory, the lens, the start block and a known network's name", () => {
     expect(keeperSettingsFromDeployment(record("sepolia", 11_155_111))).to.deep.equal({
       network: "sepolia",
       chainId: 11_155_111,
       factory: "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707",
+      lens: "0x0165878A594ca255338adfa4d48449f69242Eb8F",
       startBlock: 1234,
     });
   });
@@ -31,6 +35,7 @@ describe("keeper settings from a deployment record", () => {
     if (!result.ok) throw new Error(result.errors.join("; "));
     expect(result.config.chainId).to.equal(421_614);
     expect(result.config.factory).to.equal("0x5FC8d32690cc91D4c39d9d3abcBD16989F875707");
+    expect(result.config.lens).to.equal("0x0165878A594ca255338adfa4d48449f69242Eb8F");
     expect(result.config.startBlock).to.equal(1234);
   });
 });

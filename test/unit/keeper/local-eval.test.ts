@@ -49,11 +49,11 @@ async function blockState(f: MarketFixture): Promise<MarketBlockState> {
   };
 }
 
-/** Local evaluation of every account equals the market's positionStates; returns the snapshots. */
+/** Local evaluation of every account equals MarketLens.positionStates; returns the snapshots. */
 async function expectSameAsMarket(f: MarketFixture & { accounts: string[] }) {
   const [words, states, state] = await Promise.all([
     f.market.packedPositions(f.accounts),
-    f.market.positionStates(f.accounts),
+    f.lens.positionStates(f.market, f.accounts),
     blockState(f),
   ]);
   const local = f.accounts.map((a, i) => evaluatePosition(a, unpackPosition(words[i]), state));
@@ -68,7 +68,7 @@ async function expectSameAsMarket(f: MarketFixture & { accounts: string[] }) {
   return local;
 }
 
-describe("keeper local evaluation (packedPositions + src/sdk) equals positionStates", () => {
+describe("keeper local evaluation (packedPositions + src/sdk) equals MarketLens.positionStates", () => {
   it("unpacks a stored position: collateral, normalised debt, last step, registered", () => {
     const word = (1n << 248n) | (1_700_000_000n << 216n) | (123_456n << 112n) | (10n ** 18n);
     expect(unpackPosition(word)).to.deep.equal({

@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import { decodePositionStates, encodePositionStates, toSnapshot } from "../../../src/keeper/rpc";
-import { ILendingMarket__factory } from "../../../typechain-types";
-import type { PositionStateStructOutput } from "../../../typechain-types/contracts/interfaces/ILendingMarket.sol/ILendingMarket";
+import { MarketLens__factory } from "../../../typechain-types";
+import type { PositionStateStructOutput } from "../../../typechain-types/contracts/periphery/MarketLens.sol/MarketLens";
 
-const iface = ILendingMarket__factory.createInterface();
+const iface = MarketLens__factory.createInterface();
+const market = "0x" + "ab".repeat(20);
 
 /** A PositionState with every field distinct (and some above 2^128), as the ABI encoder takes it. */
 function state(k: number) {
@@ -59,14 +60,19 @@ describe("keeper rpc decoding", () => {
     expect(s.step.ltvAfterWad).to.equal(3_013n);
   });
 
-  it("encodes positionStates calldata exactly as the generic ABI encoder does", () => {
+  it("encodes MarketLens.positionStates calldata exactly as the generic ABI encoder does", () => {
     for (const n of [0, 1, 5]) {
       const accounts = Array.from({ length: n }, (_, k) => account(k * 7919));
-      expect(encodePositionStates(accounts)).to.equal(iface.encodeFunctionData("positionStates", [accounts]));
+      expect(encodePositionStates(market, accounts)).to.equal(
+        iface.encodeFunctionData("positionStates", [market, accounts]),
+      );
     }
     const mixed = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
-    expect(encodePositionStates([mixed])).to.equal(iface.encodeFunctionData("positionStates", [[mixed]]));
-    expect(() => encodePositionStates(["0x1234"])).to.throw("not an address: 0x1234");
+    expect(encodePositionStates(mixed, [mixed])).to.equal(
+      iface.encodeFunctionData("positionStates", [mixed, [mixed]]),
+    );
+    expect(() => encodePositionStates(market, ["0x1234"])).to.throw("not an address: 0x1234");
+    expect(() => encodePositionStates("0x1234", [market])).to.throw("not an address: 0x1234");
   });
 
   it("refuses a result whose length does not match the accounts asked for", () => {

@@ -146,11 +146,8 @@ describe("WadMath", () => {
       expect(await h.bpsToWad(7_250n)).to.equal(725n * 10n ** 15n);
     });
 
-    it("panics (0x11) when bps * 1e14 overflows", async () => {
-      // floor(MAX / 1e14) * 1e14 fits; one more bps does not.
-      const largest = MAX / 10n ** 14n;
-      expect(await h.bpsToWad(largest)).to.equal(largest * 10n ** 14n);
-      await expect(h.bpsToWad(largest + 1n)).to.be.revertedWithPanic(PANIC_OVERFLOW);
+    it("takes a uint16, so the largest figure, 65,535 bps, is exact (6.5535e18) and nothing can overflow", async () => {
+      expect(await h.bpsToWad(65_535n)).to.equal(65_535n * 10n ** 14n);
     });
   });
 

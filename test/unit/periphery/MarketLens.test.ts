@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { MaxUint256 } from "ethers";
 import {
   LendingMarket__factory,
   MockV3Aggregator__factory,
@@ -27,7 +28,7 @@ const P2000 = 2_000n * USDC;
 const RATE_AT_HALF = 792_744_799n;
 
 const Zone = { None: 0n, Healthy: 1n, Soft: 2n, Hard: 3n } as const;
-const Step = { Ready: 0n, NoDebt: 1n, Healthy: 2n } as const;
+const Step = { Ready: 0n, NoDebt: 1n, Healthy: 2n, SequencerNotReady: 4n } as const;
 
 type Summary = Awaited<ReturnType<MarketLens["marketSummary"]>>;
 
@@ -253,6 +254,78 @@ describe("MarketLens", () => {
       ]);
       expect([out[1].market, out[1].borrowersCount]).to.deep.equal([await f.market.getAddress(), 1n]);
       expect(await f.lens.marketSummaries([])).to.deep.equal([]);
+    });
+  });
+
+  describe("positionState and positionStates", () => {
+    /** Alice, bob and carol borrow at 70 % LTV at the fixture's kinked rate, then the price falls to $1,300:
+     * collateral worth 0.93 of the debt, below debt x 1.02, so each step takes all collateral and writes the rest
+     * off. The index is no longer 1 and each debt is rounded up on its own. */
+    async function underwaterFixture() {
+      const f = await deployMarket();
+      const book: [typeof f.alice, bigint, bigint][] = [
+        [f.alice, 10n * WETH, 14_000n * USDC],
+        [f.bob, 7n * WETH, 9_800n * USDC],
+        [f.carol, 3n * WETH, 4_200n * USDC],
+      ];
+      for (const [s, collateral, debt] of book) {
+        await f.market.connect(s).supplyCollateral(s.address, collateral);
+        await f.market.connect(s).borrow(debt, s.address);
+      }
+      await time.increase(12_345);
+      await f.setAnswer(1_300n * 10n ** 8n);
+      return { ...f, accounts: [f.alice.address, f.bob.address, f.carol.address] };
+    }
+
+    it("reports each step exactly as previewLiquidationStep does, with the write-off the step books", async () => {
+      const f = await loadFixture(underwaterFixture);
+      const states = await f.lens.positionStates(f.market, f.accounts);
+      const [, , , index] = await f.market.accounting();
+      const totalNorm = await f.market.totalNormDebt();
+      const words = await f.market.packedPositions(f.accounts);
+      expect(totalNorm).to.equal(words.reduce((sum, w) => sum + ((w >> 112n) & (2n ** 104n - 1n)), 0n));
+      let belowDebt = 0;
+      for (const [i, account] of f.accounts.entries()) {
+        const st = states[i];
+        expect([...st.step]).to.deep.equal([...(await f.market.previewLiquidationStep(account, MaxUint256))]);
+        expect([st.step.status, st.step.zone, st.step.seized]).to.deep.equal([
+          Step.Ready,
+          Zone.Hard,
+          st.collateral,
+        ]);
+        // The market books the fall of its total debt, each total rounded up, less what the keeper repays.
+        const norm = (words[i] >> 112n) & (2n ** 104n - 1n);
+        const fall = wadMulUp(totalNorm, index) - wadMulUp(totalNorm - norm, index);
+        expect(st.step.badDebt).to.equal(fall - st.step.repaid);
+        expect(st.debt - st.step.repaid - st.step.badDebt).to.be.oneOf([0n, 1n]);
+        if (st.debt - st.step.repaid !== st.step.badDebt) belowDebt++;
+      }
+      // The write-off of at least one of them is one unit below its own debt less the repayment.
+      expect(belowDebt).to.be.greaterThan(0);
+    });
+
+    it("positionState equals the one-account page, and an empty page is empty", async () => {
+      const f = await loadFixture(underwaterFixture);
+      const [one] = await f.lens.positionStates(f.market, [f.bob.address]);
+      const st = await f.lens.positionState(f.market, f.bob.address);
+      expect([...st.slice(0, 7), [...st.step]]).to.deep.equal([...one.slice(0, 7), [...one.step]]);
+      expect(await f.lens.positionStates(f.market, [])).to.deep.equal([]);
+    });
+
+    it("takes the oracle's status: while the sequencer is down a soft step waits and a hard step runs", async () => {
+      const f = await deployMarket({ sequencer: true });
+      await f.market.connect(f.alice).supplyCollateral(f.alice.address, 10n * WETH);
+      await f.market.connect(f.alice).borrow(15_000n * USDC, f.alice.address);
+      await f.market.connect(f.bob).supplyCollateral(f.bob.address, 10n * WETH);
+      await f.market.connect(f.bob).borrow(14_000n * USDC, f.bob.address);
+      const seq = MockV3Aggregator__factory.connect(await f.oracle.sequencerFeed(), f.deployer);
+      const now = BigInt(await time.latest()) + 1n;
+      await seq.updateRoundData(2n, 1n, now, now);
+      // $1,600: alice at 15,000 / 16,000 = 0.9375 (hard), bob at 14,000 / 16,000 = 0.875 (soft).
+      await f.setAnswer(1_600n * 10n ** 8n);
+      const [alice, bob] = await f.lens.positionStates(f.market, [f.alice.address, f.bob.address]);
+      expect([alice.zone, alice.step.status]).to.deep.equal([Zone.Hard, Step.Ready]);
+      expect([bob.zone, bob.step.status]).to.deep.equal([Zone.Soft, Step.SequencerNotReady]);
     });
   });
 

@@ -1,8 +1,9 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { getBytes } from "ethers";
-import { gasBreakdown, type GasLine } from "../../../scripts/lib/gas-trace";
+import { callGasTo, gasBreakdown, type GasLine } from "../../../scripts/lib/gas-trace";
 import type { MockERC20, MockV3Aggregator } from "../../../typechain-types";
+import { deployMarket } from "../../helpers/fixtures";
 
 const E8 = 10n ** 8n;
 
@@ -32,6 +33,10 @@ describe("scripts/lib/gas-trace", () => {
     expect(line(lines, "storage writes (SSTORE)")).to.equal(22_900);
     // Both balance slots are read cold once (2 x 2,100) before being written.
     expect(line(lines, "storage reads (SLOAD)")).to.equal(4_200);
+    expect(lines.find((l) => l.label === "storage reads (SLOAD)")!.detail).to.equal("2 × 2,100");
+    expect(lines.find((l) => l.label === "storage writes (SSTORE)")!.detail).to.equal(
+      "1 × 20,000, 1 × 2,900",
+    );
     expect(line(lines, "events (LOG)")).to.be.greaterThan(0);
     expect(line(lines, "storage refunds")).to.equal(0);
   });
@@ -62,5 +67,21 @@ describe("scripts/lib/gas-trace", () => {
     // One call to the feed (latestRoundData), cold: at least the 2,600 cold-account charge.
     expect(line(lines, "call feed")).to.be.greaterThan(2_600);
     expect(lines.filter((l) => l.label.startsWith("call "))).to.have.length(1);
+    // The same call found at any depth: here the top frame's only call.
+    expect(await callGasTo(ethers.provider, tx.hash, feedAddress)).to.equal(line(lines, "call feed"));
+    expect(await callGasTo(ethers.provider, tx.hash, ethers.ZeroAddress)).to.equal(0);
+  });
+
+  it("finds calls below the top frame: the feed read inside a market's price poke", async () => {
+    const f = await deployMarket();
+    const tx = await f.market.connect(f.keeper).updatePriceState();
+    const feed = (await f.feed.getAddress()).toLowerCase();
+    const oracle = (await f.oracle.getAddress()).toLowerCase();
+    const lines = await gasBreakdown(ethers.provider, tx.hash, { [oracle]: "oracle" });
+    const inFeed = await callGasTo(ethers.provider, tx.hash, feed);
+    // The feed is called by the oracle, which the market calls: the feed's share is inside the oracle's line.
+    expect(inFeed).to.be.greaterThan(2_600);
+    expect(inFeed).to.be.lessThan(line(lines, "call oracle"));
+    expect(await callGasTo(ethers.provider, tx.hash, oracle)).to.equal(line(lines, "call oracle"));
   });
 });
